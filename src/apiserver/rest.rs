@@ -1,0 +1,287 @@
+//! The REST verbs on resources: get, list, create, update, patch, delete (watch is in `watch`).
+
+use super::{present, respond, AppState, Query};
+use crate::admission::{Admitted, FieldValidation};
+use crate::api::meta;
+use crate::api::selector::{FieldSelector, LabelSelector};
+use crate::api::status::{ApiError, ApiResult};
+use crate::api::table;
+use crate::apiserver::path::ResourcePath;
+use crate::patch;
+use crate::store::{Change, Error as StoreError};
+use axum::http::{HeaderMap, Method};
+use axum::response::Response;
+use bytes::Bytes;
+use serde_json::{json, Value};
+
+/// Namespaces that always exist.
+const PROTECTED_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public"];
+
+/// Dispatch one request on a resource path.
+pub async fn handle(st: &AppState, method: &Method, rp: &ResourcePath, q: &Query, headers: &HeaderMap, body: Bytes) -> ApiResult<Response> {
+    match (&rp.name, rp.subresource.as_deref(), method.as_str()) {
+        (None, None, "GET") if q.flag("watch") => super::watch::watch(st, rp, q, headers).await,
+        (None, None, "GET") => list(st, rp, q, headers),
+        (None, None, "POST") => create(st, rp, q, body).await,
+        (None, None, "DELETE") => delete_collection(st, rp, q).await,
+        (Some(name), None | Some("status"), "GET") => get(st, rp, name, q, headers),
+        (Some(name), sub @ (None | Some("status")), "PUT") => update(st, rp, name, sub, q, body).await,
+        (Some(name), sub @ (None | Some("status")), "PATCH") => patch(st, rp, name, sub, q, headers, body).await,
+        (Some(name), None, "DELETE") => delete(st, rp, name, body).await,
+        (Some(_), Some(sub), _) if matches!(sub, "log" | "exec" | "scale" | "finalize") => Err(ApiError::bad_request(format!(
+            "the {sub} subresource is served once pods run (it is not available in this version of meshlite)"
+        ))),
+        _ => Err(ApiError::method_not_allowed(method.as_str())),
+    }
+}
+
+fn wants_table(headers: &HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("as=Table"))
+}
+
+fn include(q: &Query) -> table::Include {
+    match q.get("includeObject") {
+        Some("None") => table::Include::None,
+        Some("Object") => table::Include::Object,
+        _ => table::Include::Metadata,
+    }
+}
+
+/// The storage key prefix a collection request covers.
+pub fn prefix(rp: &ResourcePath) -> String {
+    match &rp.namespace {
+        Some(ns) if rp.resource.namespaced() => format!("{}{ns}/", rp.resource.key_prefix()),
+        _ => rp.resource.key_prefix(),
+    }
+}
+
+/// Parse `labelSelector` and `fieldSelector`.
+pub fn selectors(q: &Query) -> ApiResult<(LabelSelector, FieldSelector)> {
+    let labels = LabelSelector::parse(q.get("labelSelector").unwrap_or_default()).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let fields = FieldSelector::parse(q.get("fieldSelector").unwrap_or_default()).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    fields
+        .check_supported(&["metadata.name", "metadata.namespace"])
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    Ok((labels, fields))
+}
+
+fn get(st: &AppState, rp: &ResourcePath, name: &str, q: &Query, headers: &HeaderMap) -> ApiResult<Response> {
+    let res = rp.resource;
+    let key = res.key(rp.namespace.as_deref(), name);
+    let obj = st.store.get(&key).map_err(|e| super::from_store(e, res, name))?.ok_or_else(|| ApiError::not_found(res, name))?;
+    let obj = present(res, &rp.version, obj);
+    if wants_table(headers) {
+        let mut t = table::build(res.plural, std::slice::from_ref(&obj), chrono::Utc::now(), include(q));
+        t["metadata"] = json!({"resourceVersion": meta::resource_version(&obj).unwrap_or_default()});
+        return Ok(respond(200, &t, &[]));
+    }
+    Ok(respond(200, &obj, &[]))
+}
+
+fn list(st: &AppState, rp: &ResourcePath, q: &Query, headers: &HeaderMap) -> ApiResult<Response> {
+    let res = rp.resource;
+    let (labels, fields) = selectors(q)?;
+    let (items, rev) = st.store.list(&prefix(rp)).map_err(|e| super::from_store(e, res, ""))?;
+    let items: Vec<Value> = items
+        .into_iter()
+        .filter(|o| labels.matches_object(o) && fields.matches(o))
+        .map(|o| present(res, &rp.version, o))
+        .collect();
+    if wants_table(headers) {
+        let mut t = table::build(res.plural, &items, chrono::Utc::now(), include(q));
+        t["metadata"] = json!({"resourceVersion": rev.to_string()});
+        return Ok(respond(200, &t, &[]));
+    }
+    let list = json!({
+        "kind": format!("{}List", res.kind),
+        "apiVersion": res.api_version_for(&rp.version),
+        "metadata": {"resourceVersion": rev.to_string()},
+        "items": items,
+    });
+    Ok(respond(200, &list, &[]))
+}
+
+fn parse_body(body: &Bytes) -> ApiResult<Value> {
+    serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("couldn't get version/kind; json parse error: {e}")))
+}
+
+async fn ensure_namespace(st: &AppState, rp: &ResourcePath) -> ApiResult<()> {
+    if let (Some(ns), true) = (&rp.namespace, rp.resource.namespaced()) {
+        let key = crate::api::resources::RESOURCES[0].key(None, ns);
+        if st.store.get(&key).map_err(ApiError::internal)?.is_none() {
+            return Err(ApiError::namespace_not_found(ns));
+        }
+    }
+    Ok(())
+}
+
+async fn create(st: &AppState, rp: &ResourcePath, q: &Query, body: Bytes) -> ApiResult<Response> {
+    let res = rp.resource;
+    let fv = FieldValidation::parse(q.get("fieldValidation"))?;
+    let obj = parse_body(&body)?;
+    ensure_namespace(st, rp).await?;
+    let Admitted { object, warnings } = st.admission.create(res, &rp.version, rp.namespace.as_deref(), obj, fv)?;
+    let name = meta::name(&object).to_string();
+    let key = res.key(meta::namespace(&object), &name);
+    if q.get("dryRun").is_some() {
+        return Ok(respond(201, &present(res, &rp.version, object), &warnings));
+    }
+    let admitted = object.clone();
+    let stored = st.store.create(&key, object).await.map_err(|e| {
+        // The Service's addresses were taken for an object that was never stored.
+        st.admission.deleted(res, &admitted);
+        super::from_store(e, res, &name)
+    })?;
+    Ok(respond(201, &present(res, &rp.version, stored), &warnings))
+}
+
+async fn update(st: &AppState, rp: &ResourcePath, name: &str, sub: Option<&str>, q: &Query, body: Bytes) -> ApiResult<Response> {
+    let res = rp.resource;
+    let fv = FieldValidation::parse(q.get("fieldValidation"))?;
+    let obj = parse_body(&body)?;
+    let key = res.key(rp.namespace.as_deref(), name);
+    let mut warnings = Vec::new();
+    let stored = st
+        .store
+        .mutate(&key, |cur| {
+            let cur = cur.ok_or(StoreError::NotFound)?;
+            let a = st.admission.update(res, &rp.version, cur, obj, sub, fv).map_err(reject)?;
+            warnings = a.warnings;
+            Ok(Change::Put(a.object))
+        })
+        .await
+        .map_err(|e| super::from_store(e, res, name))?
+        .ok_or_else(|| ApiError::not_found(res, name))?;
+    Ok(respond(200, &present(res, &rp.version, stored), &warnings))
+}
+
+async fn patch(st: &AppState, rp: &ResourcePath, name: &str, sub: Option<&str>, q: &Query, headers: &HeaderMap, body: Bytes) -> ApiResult<Response> {
+    let res = rp.resource;
+    let fv = FieldValidation::parse(q.get("fieldValidation"))?;
+    let ct = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    let builtin = matches!(res.group, "" | "apps");
+    let patch_doc: Value = match ct.as_str() {
+        "application/apply-patch+yaml" => serde_yaml::from_slice(&body).map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))?,
+        "application/merge-patch+json" | "application/json-patch+json" => parse_body(&body)?,
+        "application/strategic-merge-patch+json" if builtin => parse_body(&body)?,
+        _ => return Err(ApiError::unsupported_media_type(&ct)),
+    };
+    let key = res.key(rp.namespace.as_deref(), name);
+    // Server-side apply creates what is missing.
+    if ct == "application/apply-patch+yaml" && st.store.get(&key).map_err(ApiError::internal)?.is_none() {
+        ensure_namespace(st, rp).await?;
+        let a = st.admission.create(res, &rp.version, rp.namespace.as_deref(), patch_doc, fv)?;
+        let admitted = a.object.clone();
+        let stored = st.store.create(&key, a.object).await.map_err(|e| {
+            st.admission.deleted(res, &admitted);
+            super::from_store(e, res, name)
+        })?;
+        return Ok(respond(201, &present(res, &rp.version, stored), &a.warnings));
+    }
+    let mut warnings = Vec::new();
+    let stored = st
+        .store
+        .mutate(&key, |cur| {
+            let cur = cur.ok_or(StoreError::NotFound)?;
+            let mut next = cur.clone();
+            match ct.as_str() {
+                "application/json-patch+json" => patch::json(&mut next, &patch_doc)
+                    .map_err(|e| reject(ApiError::bad_request(format!("the server rejected our request due to an error in our request: {e}"))))?,
+                "application/strategic-merge-patch+json" => {
+                    next = patch::strategic(cur, &patch_doc, res.kind).map_err(|e| reject(ApiError::bad_request(e.to_string())))?
+                }
+                _ => patch::merge(&mut next, &patch_doc),
+            }
+            if next == *cur {
+                return Ok(Change::Keep);
+            }
+            let a = st.admission.update(res, &rp.version, cur, next, sub, fv).map_err(reject)?;
+            warnings = a.warnings;
+            if a.object == *cur {
+                return Ok(Change::Keep);
+            }
+            Ok(Change::Put(a.object))
+        })
+        .await
+        .map_err(|e| super::from_store(e, res, name))?
+        .ok_or_else(|| ApiError::not_found(res, name))?;
+    Ok(respond(200, &present(res, &rp.version, stored), &warnings))
+}
+
+/// An admission error travelling through the store's read-modify-write.
+fn reject(e: ApiError) -> StoreError {
+    StoreError::Rejected(Box::new(e))
+}
+
+async fn delete(st: &AppState, rp: &ResourcePath, name: &str, body: Bytes) -> ApiResult<Response> {
+    let res = rp.resource;
+    let opts: Value = if body.is_empty() { json!({}) } else { parse_body(&body)? };
+    let precondition = opts.pointer("/preconditions/resourceVersion").and_then(Value::as_str).map(str::to_string);
+    if res.kind == "Namespace" {
+        if PROTECTED_NAMESPACES.contains(&name) {
+            return Err(ApiError::forbidden(res, name, "this namespace may not be deleted"));
+        }
+        delete_namespace_contents(st, name).await?;
+    }
+    let key = res.key(rp.namespace.as_deref(), name);
+    let gone = st.store.delete(&key, precondition.as_deref()).await.map_err(|e| super::from_store(e, res, name))?;
+    st.admission.deleted(res, &gone);
+    Ok(respond(200, &present(res, &rp.version, gone), &[]))
+}
+
+/// Deleting a namespace deletes everything in it first.
+async fn delete_namespace_contents(st: &AppState, ns: &str) -> ApiResult<()> {
+    for res in crate::api::resources::RESOURCES.iter().filter(|r| r.namespaced()) {
+        let (items, _) = st.store.list(&format!("{}{ns}/", res.key_prefix())).map_err(ApiError::internal)?;
+        for obj in items {
+            let key = res.key(Some(ns), meta::name(&obj));
+            match st.store.delete(&key, None).await {
+                Ok(gone) => st.admission.deleted(res, &gone),
+                Err(StoreError::NotFound) => {}
+                Err(e) => return Err(ApiError::internal(e)),
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn delete_collection(st: &AppState, rp: &ResourcePath, q: &Query) -> ApiResult<Response> {
+    let res = rp.resource;
+    let (labels, fields) = selectors(q)?;
+    let (items, _) = st.store.list(&prefix(rp)).map_err(ApiError::internal)?;
+    let mut gone_items = Vec::new();
+    for obj in items.into_iter().filter(|o| labels.matches_object(o) && fields.matches(o)) {
+        let name = meta::name(&obj).to_string();
+        if res.kind == "Namespace" && PROTECTED_NAMESPACES.contains(&name.as_str()) {
+            continue;
+        }
+        if res.kind == "Namespace" {
+            delete_namespace_contents(st, &name).await?;
+        }
+        match st.store.delete(&res.key(meta::namespace(&obj), &name), None).await {
+            Ok(gone) => {
+                st.admission.deleted(res, &gone);
+                gone_items.push(present(res, &rp.version, gone));
+            }
+            Err(StoreError::NotFound) => {}
+            Err(e) => return Err(ApiError::internal(e)),
+        }
+    }
+    let list = json!({
+        "kind": format!("{}List", res.kind), "apiVersion": res.api_version_for(&rp.version),
+        "metadata": {"resourceVersion": st.store.revision().to_string()}, "items": gone_items
+    });
+    Ok(respond(200, &list, &[]))
+}
+

@@ -1,0 +1,117 @@
+//! The `meshlite` command line: clap definitions and dispatch to each command.
+//!
+//! Every command but `up` is a client of the API (through the kubeconfig in the data dir), and
+//! prints what kubectl would print for the same request.
+
+pub mod apply;
+pub mod client;
+pub mod describe;
+pub mod edit;
+pub mod get;
+pub mod jsonpath;
+pub mod manifest;
+pub mod printer;
+
+use crate::datadir::DataDir;
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// An Istio-compatible service mesh on one machine: a Kubernetes-shaped API, local pods,
+/// sidecars and an ingress gateway, in one binary.
+#[derive(Debug, Parser)]
+#[command(name = "meshlite", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args, Clone)]
+pub struct Global {
+    /// Where meshlite keeps its state (database, certificates, kubeconfig, logs).
+    #[arg(long, global = true, env = "MESHLITE_HOME", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// The kubeconfig to use (default: DIR/kubeconfig).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// The namespace to act in (default: the kubeconfig's, i.e. `default`).
+    #[arg(short = 'n', long, global = true, value_name = "NS")]
+    pub namespace: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start meshlite in the foreground: the API server and everything it runs.
+    Up(UpArgs),
+    /// Create or update objects from manifests (client-side apply, as kubectl).
+    Apply(apply::ApplyArgs),
+    /// Create objects from manifests, or a namespace / deployment by name.
+    Create(edit::CreateArgs),
+    /// List or show objects.
+    Get(get::GetArgs),
+    /// Show one object in detail.
+    Describe(get::DescribeArgs),
+    /// Delete objects by manifest or by name.
+    Delete(apply::DeleteArgs),
+    /// Add, change or remove labels.
+    Label(edit::LabelArgs),
+    /// Print the client and server versions.
+    Version,
+}
+
+/// Options of `meshlite up`.
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// The API server's port on 127.0.0.1 (0 = any free port).
+    #[arg(long, default_value_t = 16443)]
+    pub api_port: u16,
+    /// How many change events watches can resume from (older ones get 410 Expired).
+    #[arg(long, default_value_t = crate::up::WATCH_HISTORY, hide = true)]
+    pub watch_history: usize,
+}
+
+// === impl Global ===
+
+impl Global {
+    pub fn data_dir(&self) -> DataDir {
+        DataDir::new(self.data_dir.clone().unwrap_or_else(DataDir::default_root))
+    }
+
+    pub fn client(&self) -> Result<client::Client> {
+        client::Client::from_kubeconfig(self.kubeconfig.as_deref(), self.data_dir().path())
+    }
+
+    /// The namespace to use: `-n`, else the kubeconfig context's.
+    pub fn namespace(&self, client: &client::Client) -> String {
+        self.namespace.clone().unwrap_or_else(|| client.default_namespace.clone())
+    }
+}
+
+/// Run a parsed command line; returns the process exit code.
+pub async fn run(cli: Cli) -> Result<i32> {
+    let g = &cli.global;
+    match cli.command {
+        Command::Up(a) => {
+            crate::up::run(crate::up::UpOptions { data_dir: g.data_dir(), api_port: a.api_port, watch_history: a.watch_history }).await?;
+            Ok(0)
+        }
+        Command::Apply(a) => apply::apply(g, a).await,
+        Command::Create(a) => edit::create(g, a).await,
+        Command::Get(a) => get::get(g, a).await,
+        Command::Describe(a) => get::describe(g, a).await,
+        Command::Delete(a) => apply::delete(g, a).await,
+        Command::Label(a) => edit::label(g, a).await,
+        Command::Version => version(g).await,
+    }
+}
+
+async fn version(g: &Global) -> Result<i32> {
+    println!("Client Version: v{}", env!("CARGO_PKG_VERSION"));
+    let client = g.client()?;
+    let v = client::check(client.get_json("/version").await, "")?;
+    println!("Server Version: {}", v.get("gitVersion").and_then(|s| s.as_str()).unwrap_or("unknown"));
+    Ok(0)
+}

@@ -1,0 +1,35 @@
+//! meshlite: an Istio-compatible service mesh on one machine, in one binary.
+//!
+//! `meshlite up` serves a Kubernetes-shaped HTTPS API over a sled database; `meshlite apply`,
+//! `get`, `label` … (and an unmodified kubectl) talk to it. Istio's own YAML is accepted as is.
+//!
+//! # Layout
+//!
+//! Data flows one way: the CLI speaks HTTP to the API server, which runs admission and writes
+//! to the store; everything else reads the store through watches.
+//!
+//! - [`api`]: the object model — resource catalogue, metadata helpers, selectors, validation,
+//!   `Status` errors and server-side tables. Pure: no I/O.
+//! - [`patch`]: JSON merge patch, JSON patch and strategic merge patch, and the three-way patch
+//!   that client-side apply sends. Pure.
+//! - [`store`]: sled-backed objects with one global revision, optimistic concurrency, group
+//!   commit (a write is acknowledged once durable) and watch history.
+//! - [`admission`]: defaults, names, system metadata, Service address allocation and
+//!   validation, run before every write.
+//! - [`apiserver`]: `fn app()` — discovery, REST verbs, watch streams — and the TLS listener.
+//! - [`pki`]: the local CA and server certificate.
+//! - [`up`]: `meshlite up`, the foreground control plane.
+//! - [`cli`]: the kubectl-like command line and its printers.
+//! - [`datadir`]: where state lives on disk.
+
+#![forbid(unsafe_code)]
+
+pub mod admission;
+pub mod api;
+pub mod apiserver;
+pub mod cli;
+pub mod datadir;
+pub mod patch;
+pub mod pki;
+pub mod store;
+pub mod up;

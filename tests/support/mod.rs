@@ -1,0 +1,257 @@
+//! Shared test harness: starts the real `meshlite up` on a free port with a temp data dir, runs
+//! the real CLI against it, and cleans up every process it started.
+#![allow(dead_code)]
+
+use base64::Engine;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_meshlite");
+
+/// A running `meshlite up`.
+pub struct Meshlite {
+    child: Option<Child>,
+    pub dir: PathBuf,
+    _tmp: Option<tempfile::TempDir>,
+    pub port: u16,
+    pub server: String,
+    pub token: String,
+    pub ca_pem: Vec<u8>,
+}
+
+impl Meshlite {
+    /// Start on a fresh temp data dir.
+    pub fn start() -> Meshlite {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path().to_path_buf();
+        let mut m = Meshlite::start_in(&dir);
+        m._tmp = Some(tmp);
+        m
+    }
+
+    /// Start on an existing data dir (a restart).
+    pub fn start_in(dir: &Path) -> Meshlite {
+        let _ = std::fs::remove_file(dir.join("up.json"));
+        let child = Command::new(BIN)
+            .args(["up", "--api-port", "0", "--data-dir"])
+            .arg(dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(std::fs::File::create(dir.with_extension("stderr.log")).unwrap_or_else(|_| tempfile::tempfile().unwrap())))
+            .spawn()
+            .expect("start meshlite up");
+        let pid = child.id();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let state = loop {
+            if let Ok(s) = std::fs::read_to_string(dir.join("up.json")) {
+                if let Ok(v) = serde_json::from_str::<Value>(&s) {
+                    if v["pid"].as_u64() == Some(u64::from(pid)) {
+                        break v;
+                    }
+                }
+            }
+            assert!(Instant::now() < deadline, "meshlite up did not start within 30 s (data dir {})", dir.display());
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let _ = state;
+        let mut m = Meshlite::attach(dir);
+        m.child = Some(child);
+        m
+    }
+
+    /// Connect to the `up` running on `dir` (started elsewhere).
+    pub fn attach(dir: &Path) -> Meshlite {
+        let state: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("up.json")).expect("up.json")).expect("up.json json");
+        let port = state["apiPort"].as_u64().expect("apiPort") as u16;
+        let kc: Value = serde_yaml::from_str(&std::fs::read_to_string(dir.join("kubeconfig")).expect("kubeconfig")).expect("kubeconfig yaml");
+        let token = kc["users"][0]["user"]["token"].as_str().expect("token").to_string();
+        let ca_pem = base64::engine::general_purpose::STANDARD
+            .decode(kc["clusters"][0]["cluster"]["certificate-authority-data"].as_str().expect("ca"))
+            .expect("ca base64");
+        Meshlite { child: None, dir: dir.to_path_buf(), _tmp: None, port, server: format!("https://127.0.0.1:{port}"), token, ca_pem }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map(Child::id).unwrap_or(0)
+    }
+
+    /// Run `meshlite ARGS…` against this instance.
+    pub fn cli(&self, args: &[&str]) -> Run {
+        self.cli_stdin(args, None)
+    }
+
+    /// Run with text on standard input.
+    pub fn cli_stdin(&self, args: &[&str], stdin: Option<&str>) -> Run {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args).arg("--data-dir").arg(&self.dir).env_remove("MESHLITE_HOME");
+        run(cmd, stdin)
+    }
+
+    /// Run the system kubectl with this instance's kubeconfig and a private discovery cache.
+    pub fn kubectl(&self, kubectl: &str, args: &[&str]) -> Run {
+        let mut cmd = Command::new(kubectl);
+        cmd.args(args)
+            .arg("--kubeconfig")
+            .arg(self.dir.join("kubeconfig"))
+            .arg("--cache-dir")
+            .arg(self.dir.join("kubectl-cache"));
+        run(cmd, None)
+    }
+
+    /// An HTTPS client that trusts this instance's CA (no token unless added).
+    pub fn http(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .use_rustls_tls()
+            .tls_built_in_root_certs(false)
+            .add_root_certificate(reqwest::Certificate::from_pem(&self.ca_pem).expect("ca pem"))
+            .build()
+            .expect("client")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server)
+    }
+
+    /// GET with the token; the JSON body and status.
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let r = self.http().get(self.url(path)).bearer_auth(&self.token).send().await.expect("GET");
+        let code = r.status().as_u16();
+        (code, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Send JSON with the token.
+    pub async fn send(&self, method: reqwest::Method, path: &str, content_type: &str, body: &Value) -> (u16, Value) {
+        let r = self
+            .http()
+            .request(method, self.url(path))
+            .bearer_auth(&self.token)
+            .header("Content-Type", content_type)
+            .body(serde_json::to_vec(body).unwrap())
+            .send()
+            .await
+            .expect("request");
+        let code = r.status().as_u16();
+        (code, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// SIGKILL the server (no clean shutdown) and wait for it.
+    pub fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// SIGTERM, and wait for a clean exit; returns the exit status.
+    pub fn terminate(&mut self) -> Option<std::process::ExitStatus> {
+        let mut c = self.child.take()?;
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(c.id() as i32), nix::sys::signal::Signal::SIGTERM);
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Ok(Some(st)) = c.try_wait() {
+                return Some(st);
+            }
+            if Instant::now() > deadline {
+                let _ = c.kill();
+                return c.wait().ok();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Meshlite {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// The result of one command.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Assert success and return stdout.
+    #[track_caller]
+    pub fn ok(&self) -> &str {
+        assert_eq!(self.code, 0, "command failed\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        &self.stdout
+    }
+
+    #[track_caller]
+    pub fn fails(&self) -> &str {
+        assert_ne!(self.code, 0, "command should have failed\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        &self.stderr
+    }
+}
+
+pub fn run(mut cmd: Command, stdin: Option<&str>) -> Run {
+    use std::io::Write;
+    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() }).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn command");
+    if let Some(text) = stdin {
+        child.stdin.take().expect("stdin").write_all(text.as_bytes()).expect("write stdin");
+    }
+    let Output { status, stdout, stderr } = child.wait_with_output().expect("wait");
+    Run { code: status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&stdout).into(), stderr: String::from_utf8_lossy(&stderr).into() }
+}
+
+/// Istio's samples and fixtures, from `MESHLITE_ISTIO_FIXTURES`. `None` (with a loud message)
+/// when it is not set; `.ci/run` always sets it.
+pub fn istio_fixtures() -> Option<PathBuf> {
+    match std::env::var_os("MESHLITE_ISTIO_FIXTURES") {
+        Some(p) if Path::new(&p).is_dir() => Some(PathBuf::from(p)),
+        Some(p) => panic!("MESHLITE_ISTIO_FIXTURES={} is not a folder", Path::new(&p).display()),
+        None => {
+            eprintln!(
+                "\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\
+                 !! MESHLITE_ISTIO_FIXTURES is not set: the checks against Istio's own      !!\n\
+                 !! samples are NOT run. Point it at a folder holding Istio's samples/,     !!\n\
+                 !! inject/ and analysis/ (as .ci/run does) to run them.                    !!\n\
+                 !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n"
+            );
+            None
+        }
+    }
+}
+
+/// The project's own examples folder.
+pub fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")
+}
+
+/// Every kubectl binary on this machine: `kubectl` on PATH and the `kubectl.1.NN` beside it.
+pub fn kubectls() -> Vec<String> {
+    let mut out = Vec::new();
+    let Ok(path) = which("kubectl") else { return out };
+    out.push(path.display().to_string());
+    let real = std::fs::canonicalize(&path).unwrap_or(path);
+    if let Some(dir) = real.parent() {
+        if let Ok(rd) = std::fs::read_dir(dir) {
+            let mut v: Vec<String> = rd
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("kubectl.1.")))
+                .map(|p| p.display().to_string())
+                .collect();
+            v.sort();
+            out.extend(v);
+        }
+    }
+    out
+}
+
+fn which(name: &str) -> Result<PathBuf, ()> {
+    let path = std::env::var_os("PATH").ok_or(())?;
+    std::env::split_paths(&path).map(|d| d.join(name)).find(|p| p.is_file()).ok_or(())
+}
+
+/// Whether a process with this pid exists.
+pub fn alive(pid: u32) -> bool {
+    Path::new(&format!("/proc/{pid}")).exists()
+}
