@@ -59,7 +59,7 @@ impl Query {
     }
 }
 
-/// The API server's router. Every route but the health and version endpoints needs the token.
+/// The API server's router. Every route but the landing page, health and version needs the token.
 pub fn app(state: Arc<AppState>) -> Router {
     let protected = Router::new()
         .route("/api", get(api_versions))
@@ -69,6 +69,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/openapi/v2", get(openapi_v2))
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
     Router::new()
+        .route("/", get(|| async { axum::response::Html(include_str!("../web/index.html")) }))
         .route("/readyz", get(|| async { "ok" }))
         .route("/healthz", get(|| async { "ok" }))
         .route("/livez", get(|| async { "ok" }))

@@ -10,8 +10,6 @@ use clap::Args;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
-
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
     /// Manifest files or folders (`-` for standard input).
@@ -164,23 +162,18 @@ pub async fn apply(g: &Global, a: ApplyArgs) -> Result<i32> {
     Ok(i32::from(failed))
 }
 
-/// The object as kubectl's apply sends it: the manifest plus its own last-applied annotation.
-fn with_last_applied(t: &Target) -> Value {
+/// The object as kubectl's apply sends it: the manifest (in its namespace) plus its own
+/// last-applied annotation, written exactly as kubectl writes it.
+fn with_last_applied(t: &Target) -> Result<Value, String> {
     let mut obj = t.doc.value.clone();
     if let Some(ns) = &t.namespace {
         crate::api::meta::metadata_mut(&mut obj).insert("namespace".into(), json!(ns));
     }
-    if let Some(ann) = obj.pointer_mut("/metadata/annotations").and_then(Value::as_object_mut) {
-        ann.remove(LAST_APPLIED);
-    }
-    let mut text = serde_json::to_string(&obj).unwrap_or_default();
-    text.push('\n');
-    crate::api::meta::metadata_map_mut(&mut obj, "annotations").insert(LAST_APPLIED.into(), json!(text));
-    obj
+    patch::modified_configuration(&obj).map_err(|e| format!("error: {}: {e}", t.doc.at()))
 }
 
 async fn apply_one(client: &Client, t: &Target<'_>) -> Result<&'static str, String> {
-    let modified = with_last_applied(t);
+    let modified = with_last_applied(t)?;
     let at = t.doc.at();
     for _attempt in 0..5 {
         let current = match client.get_json(&t.path()).await {
@@ -198,10 +191,7 @@ async fn apply_one(client: &Client, t: &Target<'_>) -> Result<&'static str, Stri
             }
             Err(f) => return Err(f.render(&format!("error when retrieving current configuration of \"{at}\": "))),
         };
-        let original = current
-            .pointer(&format!("/metadata/annotations/{}", LAST_APPLIED.replace('/', "~1")))
-            .and_then(Value::as_str)
-            .and_then(|s| serde_json::from_str::<Value>(s).ok());
+        let original = patch::original_configuration(&current).map_err(|e| format!("error: {at}: {e}"))?;
         let builtin = matches!(t.res.group, "" | "apps");
         let strategy = if builtin { patch::Strategy::Strategic { kind: t.res.kind } } else { patch::Strategy::JsonMerge };
         let p = patch::three_way(original.as_ref(), &modified, &current, strategy).map_err(|e| format!("error: {at}: {e}"))?;
