@@ -35,7 +35,10 @@ fn start() -> Server {
         .expect("start meshlite up");
     let deadline = Instant::now() + Duration::from_secs(30);
     let state: Value = loop {
-        if let Some(v) = std::fs::read_to_string(dir.path().join("up.json")).ok().and_then(|s| serde_json::from_str::<Value>(&s).ok()) {
+        if let Some(v) = std::fs::read_to_string(dir.path().join("up.json"))
+            .ok()
+            .and_then(|s| serde_json::from_str::<Value>(&s).ok())
+        {
             if v["pid"].as_u64() == Some(u64::from(child.id())) {
                 break v;
             }
@@ -43,12 +46,27 @@ fn start() -> Server {
         assert!(Instant::now() < deadline, "meshlite up did not start");
         std::thread::sleep(Duration::from_millis(20));
     };
-    let kc: Value = serde_yaml::from_str(&std::fs::read_to_string(dir.path().join("kubeconfig")).unwrap()).unwrap();
-    let token = kc["users"][0]["user"]["token"].as_str().unwrap().to_string();
+    let kc: Value =
+        serde_yaml::from_str(&std::fs::read_to_string(dir.path().join("kubeconfig")).unwrap())
+            .unwrap();
+    let token = kc["users"][0]["user"]["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let ca = base64::engine::general_purpose::STANDARD
-        .decode(kc["clusters"][0]["cluster"]["certificate-authority-data"].as_str().unwrap())
+        .decode(
+            kc["clusters"][0]["cluster"]["certificate-authority-data"]
+                .as_str()
+                .unwrap(),
+        )
         .unwrap();
-    Server { url: state["server"].as_str().unwrap().to_string(), child, _dir: dir, token, ca }
+    Server {
+        url: state["server"].as_str().unwrap().to_string(),
+        child,
+        _dir: dir,
+        token,
+        ca,
+    }
 }
 
 async fn creates(s: &Server, ns: &str, n: usize, concurrency: usize) -> f64 {
@@ -61,7 +79,13 @@ async fn creates(s: &Server, ns: &str, n: usize, concurrency: usize) -> f64 {
         .build()
         .unwrap();
     let nsobj = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
-    client.post(format!("{}/api/v1/namespaces", s.url)).bearer_auth(&s.token).json(&nsobj).send().await.unwrap();
+    client
+        .post(format!("{}/api/v1/namespaces", s.url))
+        .bearer_auth(&s.token)
+        .json(&nsobj)
+        .send()
+        .await
+        .unwrap();
     let url = format!("{}/api/v1/namespaces/{ns}/configmaps", s.url);
     let start = Instant::now();
     let ok = futures::stream::iter(0..n)
@@ -90,12 +114,16 @@ fn cpu_seconds(pid: u32) -> f64 {
     // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
     let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
     let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: f64 = f.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0) + f.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+    let ticks: f64 = f.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0)
+        + f.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
     ticks / 100.0
 }
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let server = start();
     rt.block_on(async {
         // Warm up TLS sessions and sled.

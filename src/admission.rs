@@ -36,7 +36,10 @@ pub struct Admission {
 
 /// Kinds whose `metadata.generation` tracks spec changes.
 fn tracks_generation(res: &Resource) -> bool {
-    matches!(res.group, "apps" | "networking.istio.io" | "security.istio.io")
+    matches!(
+        res.group,
+        "apps" | "networking.istio.io" | "security.istio.io"
+    )
 }
 
 // === impl FieldValidation ===
@@ -63,7 +66,9 @@ impl Admission {
         for svc in existing_services {
             services::reserve_existing(&mut alloc, svc);
         }
-        Admission { alloc: Mutex::new(alloc) }
+        Admission {
+            alloc: Mutex::new(alloc),
+        }
     }
 
     fn alloc(&self) -> std::sync::MutexGuard<'_, allocator::Allocator> {
@@ -81,7 +86,9 @@ impl Admission {
     ) -> Result<Admitted, ApiError> {
         check_type(res, version, &mut obj)?;
         if meta::resource_version(&obj).is_some() {
-            return Err(ApiError::bad_request("resourceVersion should not be set on objects to be created"));
+            return Err(ApiError::bad_request(
+                "resourceVersion should not be set on objects to be created",
+            ));
         }
         set_namespace(res, namespace, &mut obj)?;
         generate_name(&mut obj);
@@ -89,7 +96,11 @@ impl Admission {
         let m = meta::metadata_mut(&mut obj);
         m.insert("uid".into(), json!(uuid::Uuid::new_v4().to_string()));
         m.insert("creationTimestamp".into(), json!(meta::now_rfc3339()));
-        for server_only in ["deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"] {
+        for server_only in [
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "selfLink",
+        ] {
             m.remove(server_only);
         }
         if tracks_generation(res) {
@@ -102,7 +113,10 @@ impl Admission {
             services::allocate(&mut self.alloc(), None, &mut obj)
                 .map_err(|causes| ApiError::invalid(res, meta::name(&obj), &causes))?;
         }
-        Ok(Admitted { object: obj, warnings })
+        Ok(Admitted {
+            object: obj,
+            warnings,
+        })
     }
 
     /// Prepare a replacement of `current` (PUT, or the result of a PATCH). `subresource` is
@@ -155,14 +169,22 @@ impl Admission {
         let warnings = check(res, version, &obj, fv)?;
         // System metadata is the server's, whatever the client sent.
         let m = meta::metadata_mut(&mut obj);
-        for field in ["uid", "creationTimestamp", "deletionTimestamp", "generation"] {
+        for field in [
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "generation",
+        ] {
             match current.pointer(&format!("/metadata/{field}")) {
                 Some(v) => m.insert(field.into(), v.clone()),
                 None => m.remove(field),
             };
         }
         if tracks_generation(res) && spec_changed(current, &obj) {
-            let g = current.pointer("/metadata/generation").and_then(Value::as_i64).unwrap_or(0);
+            let g = current
+                .pointer("/metadata/generation")
+                .and_then(Value::as_i64)
+                .unwrap_or(0);
             meta::metadata_mut(&mut obj).insert("generation".into(), json!(g + 1));
         }
         defaults::on_update(res, current, &mut obj);
@@ -170,7 +192,10 @@ impl Admission {
             services::allocate(&mut self.alloc(), Some(current), &mut obj)
                 .map_err(|causes| ApiError::invalid(res, &name, &causes))?;
         }
-        Ok(Admitted { object: obj, warnings })
+        Ok(Admitted {
+            object: obj,
+            warnings,
+        })
     }
 
     /// An object was deleted: give back what it held.
@@ -184,7 +209,9 @@ impl Admission {
 /// Fill in or check `apiVersion`/`kind` against the URL's resource and version.
 fn check_type(res: &Resource, version: &str, obj: &mut Value) -> Result<(), ApiError> {
     let Some(map) = obj.as_object_mut() else {
-        return Err(ApiError::bad_request("the body of the request must be a JSON object"));
+        return Err(ApiError::bad_request(
+            "the body of the request must be a JSON object",
+        ));
     };
     let want_av = res.api_version_for(version);
     match map.get("kind").and_then(Value::as_str) {
@@ -230,7 +257,10 @@ fn set_namespace(res: &Resource, namespace: Option<&str>, obj: &mut Value) -> Re
 /// `metadata.generateName` + 5 random characters, when no name is given.
 fn generate_name(obj: &mut Value) {
     let m = meta::metadata_mut(obj);
-    let has_name = m.get("name").and_then(Value::as_str).is_some_and(|n| !n.is_empty());
+    let has_name = m
+        .get("name")
+        .and_then(Value::as_str)
+        .is_some_and(|n| !n.is_empty());
     if has_name {
         return;
     }
@@ -245,11 +275,18 @@ pub fn random_suffix(n: usize) -> String {
     use rand::Rng;
     const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
     let mut rng = rand::thread_rng();
-    (0..n).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+    (0..n)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
 }
 
 /// Validate; turn problems into the API's errors, and unknown fields into errors or warnings.
-fn check(res: &Resource, version: &str, obj: &Value, fv: FieldValidation) -> Result<Vec<String>, ApiError> {
+fn check(
+    res: &Resource,
+    version: &str,
+    obj: &Value,
+    fv: FieldValidation,
+) -> Result<Vec<String>, ApiError> {
     let report = validate::validate(res.group, res.kind, obj);
     let cannot = |why: String| {
         ApiError::bad_request(format!(
@@ -260,14 +297,25 @@ fn check(res: &Resource, version: &str, obj: &Value, fv: FieldValidation) -> Res
     if let Some(e) = report.decode_error {
         return Err(cannot(e));
     }
-    let unknown: Vec<String> = report.unknown_fields.iter().map(|f| format!("unknown field \"{f}\"")).collect();
+    let unknown: Vec<String> = report
+        .unknown_fields
+        .iter()
+        .map(|f| format!("unknown field \"{f}\""))
+        .collect();
     if fv == FieldValidation::Strict && !unknown.is_empty() {
-        return Err(cannot(format!("strict decoding error: {}", unknown.join(", "))));
+        return Err(cannot(format!(
+            "strict decoding error: {}",
+            unknown.join(", ")
+        )));
     }
     if !report.causes.is_empty() {
         return Err(ApiError::invalid(res, meta::name(obj), &report.causes));
     }
-    Ok(if fv == FieldValidation::Warn { unknown } else { Vec::new() })
+    Ok(if fv == FieldValidation::Warn {
+        unknown
+    } else {
+        Vec::new()
+    })
 }
 
 /// Whether anything outside `metadata` and `status` differs.

@@ -46,11 +46,18 @@ pub struct Query(Vec<(String, String)>);
 
 impl Query {
     pub fn parse(q: Option<&str>) -> Query {
-        Query(form_urlencoded::parse(q.unwrap_or_default().as_bytes()).into_owned().collect())
+        Query(
+            form_urlencoded::parse(q.unwrap_or_default().as_bytes())
+                .into_owned()
+                .collect(),
+        )
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// A boolean parameter (`watch=true`, `watch=1`).
@@ -69,7 +76,10 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/openapi/v2", get(openapi_v2))
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
     Router::new()
-        .route("/", get(|| async { axum::response::Html(include_str!("../web/index.html")) }))
+        .route(
+            "/",
+            get(|| async { axum::response::Html(include_str!("../web/index.html")) }),
+        )
         .route("/readyz", get(|| async { "ok" }))
         .route("/healthz", get(|| async { "ok" }))
         .route("/livez", get(|| async { "ok" }))
@@ -140,16 +150,31 @@ async fn api_groups(headers: HeaderMap) -> Response {
 }
 
 fn accept(headers: &HeaderMap) -> &str {
-    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or_default()
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
 }
 
-async fn resource(State(st): State<Arc<AppState>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn resource(
+    State(st): State<Arc<AppState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let q = Query::parse(uri.query());
     let result = match path::parse(uri.path()) {
         None => Err(ApiError::no_route()),
-        Some(path::Target::Group { group }) => discovery::api_group(&group).map(|g| json_response(&g)).ok_or_else(ApiError::no_route),
-        Some(path::Target::GroupVersion { group, version }) => Ok(json_response(&discovery::resource_list(&group, &version))),
-        Some(path::Target::Resource(rp)) => rest::handle(&st, &method, &rp, &q, &headers, body).await,
+        Some(path::Target::Group { group }) => discovery::api_group(&group)
+            .map(|g| json_response(&g))
+            .ok_or_else(ApiError::no_route),
+        Some(path::Target::GroupVersion { group, version }) => {
+            Ok(json_response(&discovery::resource_list(&group, &version)))
+        }
+        Some(path::Target::Resource(rp)) => {
+            rest::handle(&st, &method, &rp, &q, &headers, body).await
+        }
     };
     result.unwrap_or_else(IntoResponse::into_response)
 }
@@ -182,14 +207,16 @@ fn json_response(body: &Value) -> Response {
 
 fn typed_response(body: &Value, content_type: &'static str) -> Response {
     let mut r = Response::new(Body::from(serde_json::to_vec(body).unwrap_or_default()));
-    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     r
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut r = json_response(&self.status());
-        *r.status_mut() = StatusCode::from_u16(self.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        *r.status_mut() =
+            StatusCode::from_u16(self.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         r
     }
 }
@@ -201,7 +228,9 @@ pub fn from_store(err: crate::store::Error, res: &Resource, name: &str) -> ApiEr
         E::NotFound => ApiError::not_found(res, name),
         E::AlreadyExists => ApiError::already_exists(res, name),
         E::Conflict => ApiError::conflict(res, name),
-        E::Expired { requested, oldest } => ApiError::expired(format!("too old resource version: {requested} ({oldest})")),
+        E::Expired { requested, oldest } => {
+            ApiError::expired(format!("too old resource version: {requested} ({oldest})"))
+        }
         E::Rejected(inner) => match inner.downcast::<ApiError>() {
             Ok(api) => *api,
             Err(other) => ApiError::internal(other),

@@ -86,7 +86,9 @@ impl Global {
 
     /// The namespace to use: `-n`, else the kubeconfig context's.
     pub fn namespace(&self, client: &client::Client) -> String {
-        self.namespace.clone().unwrap_or_else(|| client.default_namespace.clone())
+        self.namespace
+            .clone()
+            .unwrap_or_else(|| client.default_namespace.clone())
     }
 }
 
@@ -95,7 +97,12 @@ pub async fn run(cli: Cli) -> Result<i32> {
     let g = &cli.global;
     match cli.command {
         Command::Up(a) => {
-            crate::up::run(crate::up::UpOptions { data_dir: g.data_dir(), api_port: a.api_port, watch_history: a.watch_history }).await?;
+            crate::up::run(crate::up::UpOptions {
+                data_dir: g.data_dir(),
+                api_port: a.api_port,
+                watch_history: a.watch_history,
+            })
+            .await?;
             Ok(0)
         }
         Command::Apply(a) => apply::apply(g, a).await,
@@ -112,6 +119,11 @@ async fn version(g: &Global) -> Result<i32> {
     println!("Client Version: v{}", env!("CARGO_PKG_VERSION"));
     let client = g.client()?;
     let v = client::check(client.get_json("/version").await, "")?;
-    println!("Server Version: {}", v.get("gitVersion").and_then(|s| s.as_str()).unwrap_or("unknown"));
+    println!(
+        "Server Version: {}",
+        v.get("gitVersion")
+            .and_then(|s| s.as_str())
+            .unwrap_or("unknown")
+    );
     Ok(0)
 }

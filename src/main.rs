@@ -4,7 +4,11 @@ use clap::Parser;
 
 fn main() {
     let cli = meshlite::cli::Cli::parse();
-    let quiet_default = if matches!(cli.command, meshlite::cli::Command::Up(_)) { "info" } else { "warn" };
+    let quiet_default = if matches!(cli.command, meshlite::cli::Command::Up(_)) {
+        "info"
+    } else {
+        "warn"
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("MESHLITE_LOG")
@@ -12,7 +16,10 @@ fn main() {
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

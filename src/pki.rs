@@ -1,6 +1,9 @@
 //! The API server's certificates: a local CA and a server certificate for 127.0.0.1, made once.
 
-use rcgen::{BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose, SanType};
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+    KeyUsagePurpose, SanType,
+};
 use std::fs;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::Path;
@@ -10,7 +13,10 @@ use std::sync::Arc;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("cannot read or write {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("cannot generate certificates: {0}")]
     Generate(#[from] rcgen::Error),
     #[error("the certificates in {0} are unusable ({1}); delete that folder and start again to make new ones")]
@@ -29,9 +35,17 @@ pub struct Pki {
 impl Pki {
     /// Load `dir/{ca.crt,apiserver.crt,apiserver.key}`, creating them on first start.
     pub fn load_or_create(dir: &Path) -> Result<Pki, Error> {
-        let (ca, crt, key) = (dir.join("ca.crt"), dir.join("apiserver.crt"), dir.join("apiserver.key"));
+        let (ca, crt, key) = (
+            dir.join("ca.crt"),
+            dir.join("apiserver.crt"),
+            dir.join("apiserver.key"),
+        );
         if ca.exists() && crt.exists() && key.exists() {
-            return Ok(Pki { ca_pem: read(&ca)?, cert_pem: read(&crt)?, key_pem: read(&key)? });
+            return Ok(Pki {
+                ca_pem: read(&ca)?,
+                cert_pem: read(&crt)?,
+                key_pem: read(&key)?,
+            });
         }
         let io = |path: &Path| {
             let path = path.display().to_string();
@@ -51,9 +65,14 @@ impl Pki {
     pub fn generate() -> Result<Pki, Error> {
         let ca_key = KeyPair::generate()?;
         let mut ca = CertificateParams::new(Vec::<String>::new())?;
-        ca.distinguished_name.push(DnType::CommonName, "meshlite-ca");
+        ca.distinguished_name
+            .push(DnType::CommonName, "meshlite-ca");
         ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+        ca.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
         let ca_cert = ca.self_signed(&ca_key)?;
 
         let key = KeyPair::generate()?;
@@ -63,13 +82,23 @@ impl Pki {
             "kubernetes.default.svc".to_string(),
             "kubernetes.default.svc.cluster.local".to_string(),
         ])?;
-        srv.subject_alt_names.push(SanType::IpAddress(IpAddr::V4(Ipv4Addr::LOCALHOST)));
-        srv.subject_alt_names.push(SanType::IpAddress(IpAddr::V6(Ipv6Addr::LOCALHOST)));
-        srv.distinguished_name.push(DnType::CommonName, "meshlite-apiserver");
+        srv.subject_alt_names
+            .push(SanType::IpAddress(IpAddr::V4(Ipv4Addr::LOCALHOST)));
+        srv.subject_alt_names
+            .push(SanType::IpAddress(IpAddr::V6(Ipv6Addr::LOCALHOST)));
+        srv.distinguished_name
+            .push(DnType::CommonName, "meshlite-apiserver");
         srv.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-        srv.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment];
+        srv.key_usages = vec![
+            KeyUsagePurpose::DigitalSignature,
+            KeyUsagePurpose::KeyEncipherment,
+        ];
         let cert = srv.signed_by(&key, &ca_cert, &ca_key)?;
-        Ok(Pki { ca_pem: ca_cert.pem(), cert_pem: cert.pem(), key_pem: key.serialize_pem() })
+        Ok(Pki {
+            ca_pem: ca_cert.pem(),
+            cert_pem: cert.pem(),
+            key_pem: key.serialize_pem(),
+        })
     }
 
     /// The rustls configuration serving this certificate, offering HTTP/2 and HTTP/1.1.
@@ -94,7 +123,10 @@ impl Pki {
 }
 
 fn read(path: &Path) -> Result<String, Error> {
-    fs::read_to_string(path).map_err(|source| Error::Io { path: path.display().to_string(), source })
+    fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    })
 }
 
 /// Write a file readable by its owner only.
@@ -107,6 +139,12 @@ pub fn write_private(path: &Path, text: &str) -> Result<(), Error> {
         .truncate(true)
         .mode(0o600)
         .open(path)
-        .map_err(|source| Error::Io { path: path.display().to_string(), source })?;
-    f.write_all(text.as_bytes()).map_err(|source| Error::Io { path: path.display().to_string(), source })
+        .map_err(|source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+    f.write_all(text.as_bytes()).map_err(|source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    })
 }

@@ -34,7 +34,10 @@ pub enum Error {
     Expired { requested: u64, oldest: u64 },
     /// A stored value is not valid JSON (the database was edited by something else).
     #[error("stored object at {key} is corrupt: {source}")]
-    Corrupt { key: String, source: serde_json::Error },
+    Corrupt {
+        key: String,
+        source: serde_json::Error,
+    },
     /// sled failed: the disk is full, gone, or the data dir is unreadable.
     #[error("storage error: {0}")]
     Storage(#[from] sled::Error),
@@ -78,7 +81,10 @@ impl Store {
         let db = sled::Config::new().path(dir).open()?;
         let tree = db.open_tree("objects")?;
         let rev = match tree.get(REV_KEY)? {
-            Some(b) => std::str::from_utf8(&b).ok().and_then(|s| s.parse().ok()).unwrap_or(0),
+            Some(b) => std::str::from_utf8(&b)
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0),
             None => 0,
         };
         let commit = commit::GroupCommit::start(db.clone(), rev);
@@ -154,13 +160,22 @@ impl Store {
             Change::Keep => return Ok((current, None)),
             Change::Put(mut obj) => {
                 set_resource_version(&mut obj, rev);
-                let bytes = serde_json::to_vec(&obj).map_err(|e| Error::Corrupt { key: key.into(), source: e })?;
+                let bytes = serde_json::to_vec(&obj).map_err(|e| Error::Corrupt {
+                    key: key.into(),
+                    source: e,
+                })?;
                 batch.insert(key.as_bytes(), bytes);
-                let kind = if current.is_some() { EventType::Modified } else { EventType::Added };
+                let kind = if current.is_some() {
+                    EventType::Modified
+                } else {
+                    EventType::Added
+                };
                 (kind, obj)
             }
             Change::Delete => {
-                let Some(mut last) = current else { return Err(Error::NotFound) };
+                let Some(mut last) = current else {
+                    return Err(Error::NotFound);
+                };
                 batch.remove(key.as_bytes());
                 set_resource_version(&mut last, rev);
                 (EventType::Deleted, last)
@@ -169,7 +184,12 @@ impl Store {
         self.inner.tree.apply_batch(batch)?;
         *rev_guard = rev;
         self.inner.commit.written(rev);
-        self.inner.hub.publish(Event { kind: event, key: key.to_string(), rev, object: stored.clone() });
+        self.inner.hub.publish(Event {
+            kind: event,
+            key: key.to_string(),
+            rev,
+            object: stored.clone(),
+        });
         Ok((Some(stored), Some(rev)))
     }
 
@@ -239,9 +259,13 @@ pub fn check_precondition(current: &Value, wanted: Option<&str>) -> Result<()> {
 }
 
 fn set_resource_version(obj: &mut Value, rev: u64) {
-    crate::api::meta::metadata_mut(obj).insert("resourceVersion".into(), Value::String(rev.to_string()));
+    crate::api::meta::metadata_mut(obj)
+        .insert("resourceVersion".into(), Value::String(rev.to_string()));
 }
 
 fn decode(key: &str, bytes: &[u8]) -> Result<Value> {
-    serde_json::from_slice(bytes).map_err(|e| Error::Corrupt { key: key.to_string(), source: e })
+    serde_json::from_slice(bytes).map_err(|e| Error::Corrupt {
+        key: key.to_string(),
+        source: e,
+    })
 }

@@ -62,8 +62,11 @@ pub async fn run(opts: UpOptions) -> Result<()> {
     });
     bootstrap(&state, port).await?;
     write_kubeconfig(dir, &server, &pki.ca_pem, &token)?;
-    std::fs::write(dir.state(), json!({"pid": std::process::id(), "apiPort": port, "server": server}).to_string())
-        .with_context(|| format!("cannot write {}", dir.state().display()))?;
+    std::fs::write(
+        dir.state(),
+        json!({"pid": std::process::id(), "apiPort": port, "server": server}).to_string(),
+    )
+    .with_context(|| format!("cannot write {}", dir.state().display()))?;
 
     banner(dir, &server);
     apiserver::serve::serve(listener, tls, apiserver::app(state), shutdown_signal()).await;
@@ -109,8 +112,14 @@ fn lock(dir: &DataDir) -> Result<nix::fcntl::Flock<File>> {
                 .ok()
                 .and_then(|s| serde_json::from_str(&s).ok())
                 .unwrap_or_default();
-            let pid = running.get("pid").map(Value::to_string).unwrap_or_else(|| "?".into());
-            let port = running.get("apiPort").map(Value::to_string).unwrap_or_else(|| "?".into());
+            let pid = running
+                .get("pid")
+                .map(Value::to_string)
+                .unwrap_or_else(|| "?".into());
+            let port = running
+                .get("apiPort")
+                .map(Value::to_string)
+                .unwrap_or_else(|| "?".into());
             bail!(
                 "meshlite is already running on data dir {} (pid {pid}, API https://127.0.0.1:{port}). \
                  Stop it first (Ctrl-C in its terminal, or kill {pid}), or use another --data-dir",
@@ -131,7 +140,9 @@ fn token(dir: &DataDir) -> Result<String> {
     let t: String = {
         use rand::Rng;
         let mut rng = rand::thread_rng();
-        (0..32).map(|_| format!("{:02x}", rng.gen::<u8>())).collect()
+        (0..32)
+            .map(|_| format!("{:02x}", rng.gen::<u8>()))
+            .collect()
     };
     pki::write_private(&dir.token(), &t)?;
     Ok(t)
@@ -147,7 +158,8 @@ fn write_kubeconfig(dir: &DataDir, server: &str, ca_pem: &str, token: &str) -> R
     );
     let tmp = dir.path().join("kubeconfig.tmp");
     pki::write_private(&tmp, &text)?;
-    std::fs::rename(&tmp, dir.kubeconfig()).with_context(|| format!("cannot write {}", dir.kubeconfig().display()))?;
+    std::fs::rename(&tmp, dir.kubeconfig())
+        .with_context(|| format!("cannot write {}", dir.kubeconfig().display()))?;
     Ok(())
 }
 
@@ -174,7 +186,12 @@ async fn bootstrap(st: &AppState, port: u16) -> Result<()> {
     create_if_missing(st, &resources::RESOURCES[2], Some("default"), svc).await
 }
 
-async fn create_if_missing(st: &AppState, res: &resources::Resource, ns: Option<&str>, obj: Value) -> Result<()> {
+async fn create_if_missing(
+    st: &AppState,
+    res: &resources::Resource,
+    ns: Option<&str>,
+    obj: Value,
+) -> Result<()> {
     let key = res.key(ns, crate::api::meta::name(&obj));
     if st.store.get(&key)?.is_some() {
         return Ok(());

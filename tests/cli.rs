@@ -11,103 +11,299 @@ fn example(p: &str) -> String {
 
 /// Collapse runs of spaces so widths that depend on AGE do not matter.
 fn squash(s: &str) -> Vec<String> {
-    s.lines().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect()
+    s.lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
+/// Like [`squash`], with ages (`3s`, `2m10s`) replaced, for outputs taken a moment apart.
+fn ageless(s: &str) -> Vec<String> {
+    let is_age = |w: &str| {
+        w.starts_with(|c: char| c.is_ascii_digit())
+            && w.ends_with(|c: char| "smhdy".contains(c))
+            && w.chars().all(|c| c.is_ascii_digit() || "smhdy".contains(c))
+    };
+    s.lines()
+        .map(|l| {
+            l.split_whitespace()
+                .map(|w| if is_age(w) { "AGE" } else { w })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
 }
 
 #[test]
 fn the_walkthrough_with_meshlite_commands() {
     let m = Meshlite::start();
-    let out = m.cli(&["apply", "-f", &example("httpbin/httpbin-nodeport.yaml")]).ok().to_string();
-    assert_eq!(out, "service/httpbin created\ndeployment.apps/httpbin created\n");
+    let out = m
+        .cli(&["apply", "-f", &example("httpbin/httpbin-nodeport.yaml")])
+        .ok()
+        .to_string();
+    assert_eq!(
+        out,
+        "service/httpbin created\ndeployment.apps/httpbin created\n"
+    );
 
     // `get Pod,svc` as the walkthrough types it: case-insensitive, prefixed names, two tables.
     let out = m.cli(&["get", "Pod,svc"]).ok().to_string();
     let lines = squash(&out);
-    let svc_head = lines.iter().position(|l| l == "NAME TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE").expect(&out);
-    let httpbin = lines.iter().find(|l| l.starts_with("service/httpbin ")).expect(&out);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l == "NAME TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE"),
+        "{out}"
+    );
+    let httpbin = lines
+        .iter()
+        .find(|l| l.starts_with("service/httpbin "))
+        .expect(&out);
     let cols: Vec<&str> = httpbin.split(' ').collect();
     assert_eq!(cols[1], "NodePort");
     assert!(cols[2].starts_with("10."), "{httpbin}");
     assert_eq!(cols[3], "<none>");
-    let (port, node) = cols[4].trim_end_matches("/TCP").split_once(':').expect(httpbin);
+    let (port, node) = cols[4]
+        .trim_end_matches("/TCP")
+        .split_once(':')
+        .expect(httpbin);
     assert_eq!(port, "8000");
-    assert!((30000..=32767).contains(&node.parse::<u32>().unwrap()), "{httpbin}");
-    assert!(lines.iter().any(|l| l.starts_with("service/kubernetes ClusterIP 10.96.0.1 <none> 443/TCP ")), "{out}");
-    assert!(svc_head > 0, "the service table follows the pod table:\n{out}");
+    assert!(
+        (30000..=32767).contains(&node.parse::<u32>().unwrap()),
+        "{httpbin}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("service/kubernetes ClusterIP 10.96.0.1 <none> 443/TCP ")),
+        "{out}"
+    );
     // Exact kubectl spacing: columns padded with three spaces.
     assert!(out.contains("service/httpbin      NodePort    "), "{out}");
 
     // Namespaces: create, label, show labels.
-    assert_eq!(m.cli(&["create", "ns", "sidecar-test"]).ok(), "namespace/sidecar-test created\n");
-    assert_eq!(m.cli(&["label", "namespace", "sidecar-test", "istio-injection=enabled"]).ok(), "namespace/sidecar-test labeled\n");
+    assert_eq!(
+        m.cli(&["create", "ns", "sidecar-test"]).ok(),
+        "namespace/sidecar-test created\n"
+    );
+    assert_eq!(
+        m.cli(&[
+            "label",
+            "namespace",
+            "sidecar-test",
+            "istio-injection=enabled"
+        ])
+        .ok(),
+        "namespace/sidecar-test labeled\n"
+    );
     let out = m.cli(&["get", "ns", "--show-labels"]).ok().to_string();
     let lines = squash(&out);
     assert_eq!(lines[0], "NAME STATUS AGE LABELS");
-    assert!(lines.iter().any(|l| l.starts_with("istio-system Active ") && l.ends_with(" istio-injection=disabled,kubernetes.io/metadata.name=istio-system")), "{out}");
-    assert!(lines.iter().any(|l| l.starts_with("sidecar-test Active ") && l.ends_with(" istio-injection=enabled,kubernetes.io/metadata.name=sidecar-test")), "{out}");
+    assert!(
+        lines.iter().any(|l| l.starts_with("istio-system Active ")
+            && l.ends_with(" istio-injection=disabled,kubernetes.io/metadata.name=istio-system")),
+        "{out}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("sidecar-test Active ")
+            && l.ends_with(" istio-injection=enabled,kubernetes.io/metadata.name=sidecar-test")),
+        "{out}"
+    );
     for ns in ["default", "kube-public", "kube-system"] {
-        assert!(lines.iter().any(|l| l.starts_with(&format!("{ns} Active "))), "{ns}:\n{out}");
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with(&format!("{ns} Active "))),
+            "{ns}:\n{out}"
+        );
     }
-    let err = m.cli(&["label", "ns", "sidecar-test", "istio-injection=disabled"]).fails().to_string();
-    assert!(err.contains("'istio-injection' already has a value (enabled), and --overwrite is false"), "{err}");
-    m.cli(&["label", "ns", "sidecar-test", "istio-injection=disabled", "--overwrite"]).ok();
-    m.cli(&["label", "ns", "sidecar-test", "istio-injection-"]).ok();
-    let out = m.cli(&["get", "ns", "sidecar-test", "-o", "jsonpath={.metadata.labels}"]).ok().to_string();
+    let err = m
+        .cli(&["label", "ns", "sidecar-test", "istio-injection=disabled"])
+        .fails()
+        .to_string();
+    assert!(
+        err.contains("'istio-injection' already has a value (enabled), and --overwrite is false"),
+        "{err}"
+    );
+    m.cli(&[
+        "label",
+        "ns",
+        "sidecar-test",
+        "istio-injection=disabled",
+        "--overwrite",
+    ])
+    .ok();
+    m.cli(&["label", "ns", "sidecar-test", "istio-injection-"])
+        .ok();
+    let out = m
+        .cli(&[
+            "get",
+            "ns",
+            "sidecar-test",
+            "-o",
+            "jsonpath={.metadata.labels}",
+        ])
+        .ok()
+        .to_string();
     assert!(!out.contains("istio-injection"), "{out}");
-    m.cli(&["label", "namespace", "sidecar-test", "istio-injection=enabled"]).ok();
+    m.cli(&[
+        "label",
+        "namespace",
+        "sidecar-test",
+        "istio-injection=enabled",
+    ])
+    .ok();
 
     // create deploy, then read it back with jsonpath as the walkthrough does.
-    assert_eq!(m.cli(&["create", "deploy", "nginx-1", "--image=nginx:1.15", "--replicas=1", "-n", "sidecar-test"]).ok(), "deployment.apps/nginx-1 created\n");
-    let out = m.cli(&["get", "deploy", "nginx-1", "-n", "sidecar-test", "-o", "jsonpath={.spec.template.spec.containers[*].name}"]).ok().to_string();
+    assert_eq!(
+        m.cli(&[
+            "create",
+            "deploy",
+            "nginx-1",
+            "--image=nginx:1.15",
+            "--replicas=1",
+            "-n",
+            "sidecar-test"
+        ])
+        .ok(),
+        "deployment.apps/nginx-1 created\n"
+    );
+    let out = m
+        .cli(&[
+            "get",
+            "deploy",
+            "nginx-1",
+            "-n",
+            "sidecar-test",
+            "-o",
+            "jsonpath={.spec.template.spec.containers[*].name}",
+        ])
+        .ok()
+        .to_string();
     assert_eq!(out, "nginx");
-    let out = m.cli(&["get", "deploy", "-A", "-o", "jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name}{\"\\n\"}{end}"]).ok().to_string();
+    let out = m
+        .cli(&[
+            "get",
+            "deploy",
+            "-A",
+            "-o",
+            "jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name}{\"\\n\"}{end}",
+        ])
+        .ok()
+        .to_string();
     assert_eq!(out, "default/httpbin\nsidecar-test/nginx-1\n");
     let out = m.cli(&["get", "deploy", "-A"]).ok().to_string();
-    assert_eq!(squash(&out)[0], "NAMESPACE NAME READY UP-TO-DATE AVAILABLE AGE");
+    assert_eq!(
+        squash(&out)[0],
+        "NAMESPACE NAME READY UP-TO-DATE AVAILABLE AGE"
+    );
 
     // Gateway and VirtualService, with Istio's printer columns.
-    let out = m.cli(&["apply", "-f", &example("httpbin/httpbin-gateway.yaml")]).ok().to_string();
+    let out = m
+        .cli(&["apply", "-f", &example("httpbin/httpbin-gateway.yaml")])
+        .ok()
+        .to_string();
     assert_eq!(out, "gateway.networking.istio.io/httpbin-gateway created\nvirtualservice.networking.istio.io/httpbin created\n");
     let out = m.cli(&["get", "gateway,virtualservice"]).ok().to_string();
     let lines = squash(&out);
     assert_eq!(lines[0], "NAME AGE");
-    assert!(lines[1].starts_with("gateway.networking.istio.io/httpbin-gateway "), "{out}");
+    assert!(
+        lines[1].starts_with("gateway.networking.istio.io/httpbin-gateway "),
+        "{out}"
+    );
     assert_eq!(lines[2], "");
     assert_eq!(lines[3], "NAME GATEWAYS HOSTS AGE");
-    assert!(lines[4].starts_with("virtualservice.networking.istio.io/httpbin [\"httpbin-gateway\"] [\"*\"] "), "{out}");
+    assert!(
+        lines[4].starts_with(
+            "virtualservice.networking.istio.io/httpbin [\"httpbin-gateway\"] [\"*\"] "
+        ),
+        "{out}"
+    );
     let out = m.cli(&["get", "gw,vs", "-o", "name"]).ok().to_string();
-    assert_eq!(out, "gateway.networking.istio.io/httpbin-gateway\nvirtualservice.networking.istio.io/httpbin\n");
-    let out = m.cli(&["apply", "-f", &example("httpbin/httpbin-gateway.yaml")]).ok().to_string();
+    assert_eq!(
+        out,
+        "gateway.networking.istio.io/httpbin-gateway\nvirtualservice.networking.istio.io/httpbin\n"
+    );
+    let out = m
+        .cli(&["apply", "-f", &example("httpbin/httpbin-gateway.yaml")])
+        .ok()
+        .to_string();
     assert!(out.lines().all(|l| l.ends_with(" unchanged")), "{out}");
 
     // An edited manifest is `configured`, and the change is stored.
-    let edited = std::fs::read_to_string(example("httpbin/httpbin-gateway.yaml")).unwrap().replace("number: 8000", "number: 8001");
-    let out = m.cli_stdin(&["apply", "-f", "-"], Some(&edited)).ok().to_string();
-    assert!(out.contains("virtualservice.networking.istio.io/httpbin configured"), "{out}");
-    assert!(out.contains("gateway.networking.istio.io/httpbin-gateway unchanged"), "{out}");
-    let port = m.cli(&["get", "vs", "httpbin", "-o", "jsonpath={.spec.http[0].route[0].destination.port.number}"]).ok().to_string();
+    let edited = std::fs::read_to_string(example("httpbin/httpbin-gateway.yaml"))
+        .unwrap()
+        .replace("number: 8000", "number: 8001");
+    let out = m
+        .cli_stdin(&["apply", "-f", "-"], Some(&edited))
+        .ok()
+        .to_string();
+    assert!(
+        out.contains("virtualservice.networking.istio.io/httpbin configured"),
+        "{out}"
+    );
+    assert!(
+        out.contains("gateway.networking.istio.io/httpbin-gateway unchanged"),
+        "{out}"
+    );
+    let port = m
+        .cli(&[
+            "get",
+            "vs",
+            "httpbin",
+            "-o",
+            "jsonpath={.spec.http[0].route[0].destination.port.number}",
+        ])
+        .ok()
+        .to_string();
     assert_eq!(port, "8001");
 
     // describe names the object and its fields.
     let out = m.cli(&["describe", "svc", "httpbin"]).ok().to_string();
     assert!(out.starts_with("Name:"), "{out}");
-    assert!(out.contains("Type:") && out.contains("NodePort") && out.contains("TargetPort:") && out.contains("8080/TCP"), "{out}");
+    assert!(
+        out.contains("Type:")
+            && out.contains("NodePort")
+            && out.contains("TargetPort:")
+            && out.contains("8080/TCP"),
+        "{out}"
+    );
     let out = m.cli(&["describe", "vs", "httpbin"]).ok().to_string();
-    assert!(out.contains("Kind:         VirtualService") && out.contains("Gateways:"), "{out}");
+    assert!(
+        out.contains("Kind:         VirtualService") && out.contains("Gateways:"),
+        "{out}"
+    );
 
     // Deleting by file, and errors for what is not there.
-    let out = m.cli(&["delete", "-f", &example("httpbin/httpbin-gateway.yaml")]).ok().to_string();
+    let out = m
+        .cli(&["delete", "-f", &example("httpbin/httpbin-gateway.yaml")])
+        .ok()
+        .to_string();
     assert_eq!(out, "gateway.networking.istio.io \"httpbin-gateway\" deleted\nvirtualservice.networking.istio.io \"httpbin\" deleted\n");
     let err = m.cli(&["get", "vs", "httpbin"]).fails().to_string();
-    assert_eq!(err.trim(), "Error from server (NotFound): virtualservices.networking.istio.io \"httpbin\" not found");
+    assert_eq!(
+        err.trim(),
+        "Error from server (NotFound): virtualservices.networking.istio.io \"httpbin\" not found"
+    );
     let err = m.cli(&["get", "frobs"]).fails().to_string();
-    assert!(err.contains("the server doesn't have a resource type \"frobs\""), "{err}");
+    assert!(
+        err.contains("the server doesn't have a resource type \"frobs\""),
+        "{err}"
+    );
     let out = m.cli(&["get", "gw"]);
-    assert_eq!(out.stderr.trim(), "No resources found in default namespace.");
+    assert_eq!(
+        out.stderr.trim(),
+        "No resources found in default namespace."
+    );
 
     // -o yaml is a lossless view of the stored object.
-    let y = m.cli(&["get", "svc", "httpbin", "-o", "yaml"]).ok().to_string();
-    assert!(y.starts_with("apiVersion: v1\nkind: Service\nmetadata:\n"), "{y}");
+    let y = m
+        .cli(&["get", "svc", "httpbin", "-o", "yaml"])
+        .ok()
+        .to_string();
+    assert!(
+        y.starts_with("apiVersion: v1\nkind: Service\nmetadata:\n"),
+        "{y}"
+    );
 }
 
 #[test]
@@ -116,11 +312,19 @@ fn meshlite_and_kubectl_print_the_same_tables() {
         panic!("no kubectl on PATH: the test command installs one (see README)");
     };
     let m = Meshlite::start();
-    m.cli(&["apply", "-f", &example("httpbin/httpbin-nodeport.yaml")]).ok();
-    m.cli(&["apply", "-f", &example("httpbin/httpbin-gateway.yaml")]).ok();
-    m.cli(&["apply", "-f", &example("helloworld/helloworld-gateway.yaml")]).ok();
+    m.cli(&["apply", "-f", &example("httpbin/httpbin-nodeport.yaml")])
+        .ok();
+    m.cli(&["apply", "-f", &example("httpbin/httpbin-gateway.yaml")])
+        .ok();
+    m.cli(&[
+        "apply",
+        "-f",
+        &example("helloworld/helloworld-gateway.yaml"),
+    ])
+    .ok();
     m.cli(&["create", "ns", "sidecar-test"]).ok();
-    m.cli(&["label", "ns", "sidecar-test", "istio-injection=enabled"]).ok();
+    m.cli(&["label", "ns", "sidecar-test", "istio-injection=enabled"])
+        .ok();
     for args in [
         vec!["get", "pod,svc"],
         vec!["get", "svc", "-o", "wide"],
@@ -133,6 +337,10 @@ fn meshlite_and_kubectl_print_the_same_tables() {
     ] {
         let ours = m.cli(&args).ok().to_string();
         let theirs = m.kubectl(&kubectl, &args).ok().to_string();
-        assert_eq!(squash(&ours), squash(&theirs), "meshlite {args:?} differs from kubectl");
+        assert_eq!(
+            ageless(&ours),
+            ageless(&theirs),
+            "meshlite {args:?} differs from kubectl"
+        );
     }
 }

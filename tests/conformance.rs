@@ -34,9 +34,11 @@ fn subset(want: &Value, got: &Value, path: &str) -> Result<(), String> {
             }
             Ok(())
         }
-        (Value::Array(w), Value::Array(g)) if w.len() == g.len() => {
-            w.iter().zip(g).enumerate().try_for_each(|(i, (a, b))| subset(a, b, &format!("{path}[{i}]")))
-        }
+        (Value::Array(w), Value::Array(g)) if w.len() == g.len() => w
+            .iter()
+            .zip(g)
+            .enumerate()
+            .try_for_each(|(i, (a, b))| subset(a, b, &format!("{path}[{i}]"))),
         (w, g) if w == g => Ok(()),
         (Value::Number(a), Value::Number(b)) if a.as_f64() == b.as_f64() => Ok(()),
         (w, g) => Err(format!("{path}: sent {w}, got {g}")),
@@ -76,41 +78,79 @@ fn check_file(m: &Meshlite, file: &Path, ns: &str) {
     m.cli(&["create", "ns", ns]).ok();
     let out = m.cli(&["apply", "-f", &f, "-n", ns]).ok().to_string();
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), docs.len(), "{f}: one line per document:\n{out}");
+    assert_eq!(
+        lines.len(),
+        docs.len(),
+        "{f}: one line per document:\n{out}"
+    );
     assert!(lines.iter().all(|l| l.ends_with(" created")), "{f}:\n{out}");
 
     for d in &docs {
         let kind = d["kind"].as_str().unwrap();
         let name = d["metadata"]["name"].as_str().unwrap();
-        let res = meshlite::api::resources::by_kind(d["apiVersion"].as_str().unwrap(), kind).unwrap();
+        let res =
+            meshlite::api::resources::by_kind(d["apiVersion"].as_str().unwrap(), kind).unwrap();
         let typed = format!("{}/{name}", res.qualified_kind());
         // Round trip: what was sent comes back (the server adds metadata, defaults and status).
-        let json: Value = serde_json::from_str(m.cli(&["get", &typed, "-n", ns, "-o", "json"]).ok()).unwrap();
+        let json: Value =
+            serde_json::from_str(m.cli(&["get", &typed, "-n", ns, "-o", "json"]).ok()).unwrap();
         let mut want = d.clone();
         want["metadata"]["namespace"] = Value::String(ns.into());
+        // `get` reads the group's preferred version, as kubectl does; the object is the same.
+        assert_eq!(
+            json["apiVersion"].as_str(),
+            Some(res.api_version_for(res.version()).as_str())
+        );
+        want["apiVersion"] = json["apiVersion"].clone();
         if let Err(e) = subset(&want, &json, "") {
             panic!("{f}: {typed} did not round-trip: {e}\n{json:#}");
         }
-        let yaml: Value = serde_yaml::from_str(m.cli(&["get", &typed, "-n", ns, "-o", "yaml"]).ok()).unwrap();
+        let yaml: Value =
+            serde_yaml::from_str(m.cli(&["get", &typed, "-n", ns, "-o", "yaml"]).ok()).unwrap();
         assert_eq!(yaml, json, "{f}: -o yaml and -o json agree");
         // Listed with kubectl's columns.
         let table = m.cli(&["get", res.plural, "-n", ns]).ok().to_string();
         let head: Vec<&str> = table.lines().next().unwrap().split_whitespace().collect();
-        assert_eq!(head.join(" "), header(kind), "{f}: columns of {}", res.plural);
-        assert!(table.lines().skip(1).any(|l| l.split_whitespace().next() == Some(name)), "{f}: {name} not listed:\n{table}");
+        assert_eq!(
+            head.join(" "),
+            header(kind),
+            "{f}: columns of {}",
+            res.plural
+        );
+        assert!(
+            table
+                .lines()
+                .skip(1)
+                .any(|l| l.split_whitespace().next() == Some(name)),
+            "{f}: {name} not listed:\n{table}"
+        );
     }
 
     let again = m.cli(&["apply", "-f", &f, "-n", ns]).ok().to_string();
-    assert!(again.lines().all(|l| l.ends_with(" unchanged")), "{f}: re-apply should change nothing:\n{again}");
+    assert!(
+        again.lines().all(|l| l.ends_with(" unchanged")),
+        "{f}: re-apply should change nothing:\n{again}"
+    );
     assert_eq!(again.lines().count(), docs.len());
 
     let gone = m.cli(&["delete", "-f", &f, "-n", ns]).ok().to_string();
-    assert_eq!(gone.lines().filter(|l| l.ends_with(" deleted")).count(), docs.len(), "{f}:\n{gone}");
+    assert_eq!(
+        gone.lines().filter(|l| l.ends_with(" deleted")).count(),
+        docs.len(),
+        "{f}:\n{gone}"
+    );
     for d in &docs {
-        let res = meshlite::api::resources::by_kind(d["apiVersion"].as_str().unwrap(), d["kind"].as_str().unwrap()).unwrap();
+        let res = meshlite::api::resources::by_kind(
+            d["apiVersion"].as_str().unwrap(),
+            d["kind"].as_str().unwrap(),
+        )
+        .unwrap();
         let name = d["metadata"]["name"].as_str().unwrap();
         let run = m.cli(&["get", &format!("{}/{name}", res.qualified_kind()), "-n", ns]);
-        assert!(run.fails().contains("(NotFound)"), "{f}: {name} still there");
+        assert!(
+            run.fails().contains("(NotFound)"),
+            "{f}: {name} still there"
+        );
     }
 }
 

@@ -83,7 +83,9 @@ impl Allocator {
                 return Ok(p);
             }
         }
-        (NODE_PORT_MIN..=NODE_PORT_MAX).find(|p| self.ports.insert(*p)).ok_or(Error::Full)
+        (NODE_PORT_MIN..=NODE_PORT_MAX)
+            .find(|p| self.ports.insert(*p))
+            .ok_or(Error::Full)
     }
 
     pub fn release_port(&mut self, port: u16) {

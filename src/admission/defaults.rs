@@ -9,7 +9,8 @@ pub fn on_create(res: &Resource, obj: &mut Value) {
     match res.kind {
         "Namespace" => {
             let name = meta::name(obj).to_string();
-            meta::metadata_map_mut(obj, "labels").insert("kubernetes.io/metadata.name".into(), json!(name));
+            meta::metadata_map_mut(obj, "labels")
+                .insert("kubernetes.io/metadata.name".into(), json!(name));
             obj["spec"] = json!({"finalizers": ["kubernetes"]});
             obj["status"] = json!({"phase": "Active"});
         }
@@ -28,7 +29,8 @@ pub fn on_create(res: &Resource, obj: &mut Value) {
 pub fn on_update(res: &Resource, current: &Value, obj: &mut Value) {
     if res.kind == "Namespace" {
         let name = meta::name(current).to_string();
-        meta::metadata_map_mut(obj, "labels").insert("kubernetes.io/metadata.name".into(), json!(name));
+        meta::metadata_map_mut(obj, "labels")
+            .insert("kubernetes.io/metadata.name".into(), json!(name));
         if obj.get("spec").is_none() {
             obj["spec"] = current.get("spec").cloned().unwrap_or_else(|| json!({}));
         }

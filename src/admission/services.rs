@@ -6,7 +6,11 @@ use serde_json::{json, Value};
 
 /// Default a Service and give it its addresses. On update, `current` is the stored Service: its
 /// ClusterIP is kept and its NodePorts are kept for ports that remain.
-pub fn allocate(alloc: &mut Allocator, current: Option<&Value>, svc: &mut Value) -> Result<(), Vec<Cause>> {
+pub fn allocate(
+    alloc: &mut Allocator,
+    current: Option<&Value>,
+    svc: &mut Value,
+) -> Result<(), Vec<Cause>> {
     let mut taken = Taken::default();
     let result = allocate_inner(alloc, current, svc, &mut taken);
     if result.is_err() {
@@ -35,12 +39,21 @@ impl Taken {
     }
 }
 
-fn allocate_inner(alloc: &mut Allocator, current: Option<&Value>, svc: &mut Value, taken: &mut Taken) -> Result<(), Vec<Cause>> {
+fn allocate_inner(
+    alloc: &mut Allocator,
+    current: Option<&Value>,
+    svc: &mut Value,
+    taken: &mut Taken,
+) -> Result<(), Vec<Cause>> {
     if !svc.get("spec").is_some_and(Value::is_object) {
         svc["spec"] = json!({});
     }
     let spec = &mut svc["spec"];
-    let ty = spec.get("type").and_then(Value::as_str).unwrap_or("ClusterIP").to_string();
+    let ty = spec
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("ClusterIP")
+        .to_string();
     spec["type"] = json!(ty);
     if spec.get("sessionAffinity").is_none() {
         spec["sessionAffinity"] = json!("None");
@@ -50,11 +63,21 @@ fn allocate_inner(alloc: &mut Allocator, current: Option<&Value>, svc: &mut Valu
 
     // ClusterIP: immutable once set; `None` makes a headless Service.
     if ty != "ExternalName" {
-        let cur_ip = cur_spec.and_then(|s| s.get("clusterIP")).and_then(Value::as_str).map(str::to_string);
-        let asked = spec.get("clusterIP").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string);
+        let cur_ip = cur_spec
+            .and_then(|s| s.get("clusterIP"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let asked = spec
+            .get("clusterIP")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
         let ip = match (cur_ip, asked) {
             (Some(cur), Some(asked)) if cur != asked => {
-                return Err(vec![cause("spec.clusterIPs[0]", format!("Invalid value: []string{{\"{asked}\"}}: may not change once set"))]);
+                return Err(vec![cause(
+                    "spec.clusterIPs[0]",
+                    format!("Invalid value: []string{{\"{asked}\"}}: may not change once set"),
+                )]);
             }
             (Some(cur), _) => cur,
             (None, Some(asked)) if asked == "None" => asked,
@@ -64,7 +87,12 @@ fn allocate_inner(alloc: &mut Allocator, current: Option<&Value>, svc: &mut Valu
                 asked
             }
             (None, None) => {
-                let ip = alloc.any_ip().map_err(|e| vec![cause("spec.clusterIPs", format!("Internal error: failed to allocate a serviceIP: {e}"))])?;
+                let ip = alloc.any_ip().map_err(|e| {
+                    vec![cause(
+                        "spec.clusterIPs",
+                        format!("Internal error: failed to allocate a serviceIP: {e}"),
+                    )]
+                })?;
                 taken.ip = Some(ip.clone());
                 ip
             }
@@ -85,7 +113,11 @@ fn allocate_inner(alloc: &mut Allocator, current: Option<&Value>, svc: &mut Valu
         spec["externalTrafficPolicy"] = json!("Cluster");
     }
 
-    let cur_ports: Vec<Value> = cur_spec.and_then(|s| s.get("ports")).and_then(Value::as_array).cloned().unwrap_or_default();
+    let cur_ports: Vec<Value> = cur_spec
+        .and_then(|s| s.get("ports"))
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let mut causes = Vec::new();
     if let Some(ports) = spec.get_mut("ports").and_then(Value::as_array_mut) {
         for (i, port) in ports.iter_mut().enumerate() {
@@ -103,14 +135,26 @@ fn allocate_inner(alloc: &mut Allocator, current: Option<&Value>, svc: &mut Valu
                 }
                 continue;
             }
-            let same = cur_ports.iter().find(|c| c.get("port") == port.get("port") && c.get("protocol") == port.get("protocol"));
+            let same = cur_ports.iter().find(|c| {
+                c.get("port") == port.get("port") && c.get("protocol") == port.get("protocol")
+            });
             let held = same.and_then(|c| c.get("nodePort")).and_then(Value::as_u64);
-            let had = |p: u64| cur_ports.iter().any(|c| c.get("nodePort").and_then(Value::as_u64) == Some(p));
+            let had = |p: u64| {
+                cur_ports
+                    .iter()
+                    .any(|c| c.get("nodePort").and_then(Value::as_u64) == Some(p))
+            };
             match port.get("nodePort").and_then(Value::as_u64) {
                 Some(p) if had(p) => {}
-                Some(p) => match u16::try_from(p).map_err(|_| AllocError::PortTaken).and_then(|p16| alloc.take_port(p16).map(|()| p16)) {
+                Some(p) => match u16::try_from(p)
+                    .map_err(|_| AllocError::PortTaken)
+                    .and_then(|p16| alloc.take_port(p16).map(|()| p16))
+                {
                     Ok(p16) => taken.ports.push(p16),
-                    Err(e) => causes.push(cause(&format!("spec.ports[{i}].nodePort"), format!("Invalid value: {p}: {e}"))),
+                    Err(e) => causes.push(cause(
+                        &format!("spec.ports[{i}].nodePort"),
+                        format!("Invalid value: {p}: {e}"),
+                    )),
                 },
                 None => match held {
                     Some(p) => port["nodePort"] = json!(p),
@@ -119,7 +163,10 @@ fn allocate_inner(alloc: &mut Allocator, current: Option<&Value>, svc: &mut Valu
                             taken.ports.push(p);
                             port["nodePort"] = json!(p);
                         }
-                        Err(e) => causes.push(cause(&format!("spec.ports[{i}].nodePort"), format!("Internal error: failed to allocate a nodePort: {e}"))),
+                        Err(e) => causes.push(cause(
+                            &format!("spec.ports[{i}].nodePort"),
+                            format!("Internal error: failed to allocate a nodePort: {e}"),
+                        )),
                     },
                 },
             }
@@ -135,7 +182,11 @@ fn allocate_inner(alloc: &mut Allocator, current: Option<&Value>, svc: &mut Valu
 }
 
 fn cause(field: &str, message: String) -> Cause {
-    Cause { field: field.to_string(), message, reason: Reason::Invalid }
+    Cause {
+        field: field.to_string(),
+        message,
+        reason: Reason::Invalid,
+    }
 }
 
 /// Give back NodePorts that `current` held and `next` no longer does.

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 /// `metadata.name` (empty when absent).
 pub fn name(obj: &Value) -> &str {
-    obj.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default()
+    obj.pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
 }
 
 /// `metadata.namespace`, if set.
@@ -32,7 +34,11 @@ pub fn annotations(obj: &Value) -> BTreeMap<String, String> {
 
 fn string_map(v: Option<&Value>) -> BTreeMap<String, String> {
     v.and_then(Value::as_object)
-        .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect())
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -42,7 +48,9 @@ pub fn metadata_mut(obj: &mut Value) -> &mut Map<String, Value> {
         *obj = Value::Object(Map::new());
     }
     let root = obj.as_object_mut().expect("made an object above");
-    let meta = root.entry("metadata").or_insert_with(|| Value::Object(Map::new()));
+    let meta = root
+        .entry("metadata")
+        .or_insert_with(|| Value::Object(Map::new()));
     if !meta.is_object() {
         *meta = Value::Object(Map::new());
     }
@@ -52,7 +60,9 @@ pub fn metadata_mut(obj: &mut Value) -> &mut Map<String, Value> {
 /// A named sub-map of metadata (`labels`, `annotations`), created if missing.
 pub fn metadata_map_mut<'a>(obj: &'a mut Value, field: &str) -> &'a mut Map<String, Value> {
     let meta = metadata_mut(obj);
-    let m = meta.entry(field).or_insert_with(|| Value::Object(Map::new()));
+    let m = meta
+        .entry(field)
+        .or_insert_with(|| Value::Object(Map::new()));
     if !m.is_object() {
         *m = Value::Object(Map::new());
     }

@@ -48,23 +48,193 @@ macro_rules! res {
 
 /// Every resource served, in discovery order.
 pub static RESOURCES: &[Resource] = &[
-    res!("", &["v1"], "Namespace", "namespaces", "namespace", ["ns"], Cluster, &[], &["status", "finalize"]),
-    res!("", &["v1"], "Pod", "pods", "pod", ["po"], Namespaced, &["all"], &["status", "log", "exec"]),
-    res!("", &["v1"], "Service", "services", "service", ["svc"], Namespaced, &["all"], &["status"]),
-    res!("", &["v1"], "Endpoints", "endpoints", "endpoints", ["ep"], Namespaced, &[], &[]),
-    res!("", &["v1"], "ConfigMap", "configmaps", "configmap", ["cm"], Namespaced, &[], &[]),
-    res!("", &["v1"], "Secret", "secrets", "secret", [], Namespaced, &[], &[]),
-    res!("", &["v1"], "ServiceAccount", "serviceaccounts", "serviceaccount", ["sa"], Namespaced, &[], &[]),
-    res!("", &["v1"], "Event", "events", "event", ["ev"], Namespaced, &[], &[]),
-    res!("apps", &["v1"], "Deployment", "deployments", "deployment", ["deploy"], Namespaced, &["all"], &["status", "scale"]),
-    res!("apps", &["v1"], "ReplicaSet", "replicasets", "replicaset", ["rs"], Namespaced, &["all"], &["status", "scale"]),
-    res!("networking.istio.io", ISTIO_NET, "Gateway", "gateways", "gateway", ["gw"], Namespaced, ISTIO_CATS, &["status"]),
-    res!("networking.istio.io", ISTIO_NET, "VirtualService", "virtualservices", "virtualservice", ["vs"], Namespaced, ISTIO_CATS, &["status"]),
-    res!("networking.istio.io", ISTIO_NET, "DestinationRule", "destinationrules", "destinationrule", ["dr"], Namespaced, ISTIO_CATS, &["status"]),
-    res!("networking.istio.io", ISTIO_NET, "ServiceEntry", "serviceentries", "serviceentry", ["se"], Namespaced, ISTIO_CATS, &["status"]),
-    res!("networking.istio.io", ISTIO_NET, "Sidecar", "sidecars", "sidecar", [], Namespaced, ISTIO_CATS, &["status"]),
-    res!("security.istio.io", ISTIO_SEC, "PeerAuthentication", "peerauthentications", "peerauthentication", ["pa"], Namespaced, ISTIO_SEC_CATS, &["status"]),
-    res!("security.istio.io", ISTIO_SEC, "AuthorizationPolicy", "authorizationpolicies", "authorizationpolicy", ["ap"], Namespaced, ISTIO_SEC_CATS, &["status"]),
+    res!(
+        "",
+        &["v1"],
+        "Namespace",
+        "namespaces",
+        "namespace",
+        ["ns"],
+        Cluster,
+        &[],
+        &["status", "finalize"]
+    ),
+    res!(
+        "",
+        &["v1"],
+        "Pod",
+        "pods",
+        "pod",
+        ["po"],
+        Namespaced,
+        &["all"],
+        &["status", "log", "exec"]
+    ),
+    res!(
+        "",
+        &["v1"],
+        "Service",
+        "services",
+        "service",
+        ["svc"],
+        Namespaced,
+        &["all"],
+        &["status"]
+    ),
+    res!(
+        "",
+        &["v1"],
+        "Endpoints",
+        "endpoints",
+        "endpoints",
+        ["ep"],
+        Namespaced,
+        &[],
+        &[]
+    ),
+    res!(
+        "",
+        &["v1"],
+        "ConfigMap",
+        "configmaps",
+        "configmap",
+        ["cm"],
+        Namespaced,
+        &[],
+        &[]
+    ),
+    res!(
+        "",
+        &["v1"],
+        "Secret",
+        "secrets",
+        "secret",
+        [],
+        Namespaced,
+        &[],
+        &[]
+    ),
+    res!(
+        "",
+        &["v1"],
+        "ServiceAccount",
+        "serviceaccounts",
+        "serviceaccount",
+        ["sa"],
+        Namespaced,
+        &[],
+        &[]
+    ),
+    res!(
+        "",
+        &["v1"],
+        "Event",
+        "events",
+        "event",
+        ["ev"],
+        Namespaced,
+        &[],
+        &[]
+    ),
+    res!(
+        "apps",
+        &["v1"],
+        "Deployment",
+        "deployments",
+        "deployment",
+        ["deploy"],
+        Namespaced,
+        &["all"],
+        &["status", "scale"]
+    ),
+    res!(
+        "apps",
+        &["v1"],
+        "ReplicaSet",
+        "replicasets",
+        "replicaset",
+        ["rs"],
+        Namespaced,
+        &["all"],
+        &["status", "scale"]
+    ),
+    res!(
+        "networking.istio.io",
+        ISTIO_NET,
+        "Gateway",
+        "gateways",
+        "gateway",
+        ["gw"],
+        Namespaced,
+        ISTIO_CATS,
+        &["status"]
+    ),
+    res!(
+        "networking.istio.io",
+        ISTIO_NET,
+        "VirtualService",
+        "virtualservices",
+        "virtualservice",
+        ["vs"],
+        Namespaced,
+        ISTIO_CATS,
+        &["status"]
+    ),
+    res!(
+        "networking.istio.io",
+        ISTIO_NET,
+        "DestinationRule",
+        "destinationrules",
+        "destinationrule",
+        ["dr"],
+        Namespaced,
+        ISTIO_CATS,
+        &["status"]
+    ),
+    res!(
+        "networking.istio.io",
+        ISTIO_NET,
+        "ServiceEntry",
+        "serviceentries",
+        "serviceentry",
+        ["se"],
+        Namespaced,
+        ISTIO_CATS,
+        &["status"]
+    ),
+    res!(
+        "networking.istio.io",
+        ISTIO_NET,
+        "Sidecar",
+        "sidecars",
+        "sidecar",
+        [],
+        Namespaced,
+        ISTIO_CATS,
+        &["status"]
+    ),
+    res!(
+        "security.istio.io",
+        ISTIO_SEC,
+        "PeerAuthentication",
+        "peerauthentications",
+        "peerauthentication",
+        ["pa"],
+        Namespaced,
+        ISTIO_SEC_CATS,
+        &["status"]
+    ),
+    res!(
+        "security.istio.io",
+        ISTIO_SEC,
+        "AuthorizationPolicy",
+        "authorizationpolicies",
+        "authorizationpolicy",
+        ["ap"],
+        Namespaced,
+        ISTIO_SEC_CATS,
+        &["status"]
+    ),
 ];
 
 /// The groups served, each with its versions, in discovery order (core excluded).
@@ -184,7 +354,11 @@ impl Resource {
 
     /// The storage key prefix: `/registry/<group>/<resource>/` (`core` names the core group).
     pub fn key_prefix(&self) -> String {
-        let group = if self.group.is_empty() { "core" } else { self.group };
+        let group = if self.group.is_empty() {
+            "core"
+        } else {
+            self.group
+        };
         format!("/registry/{group}/{}/", self.plural)
     }
 

@@ -54,23 +54,46 @@ impl LabelSelector {
         let mut reqs = Vec::new();
         if let Some(m) = sel.get("matchLabels").and_then(Value::as_object) {
             for (k, v) in m {
-                reqs.push(Requirement::Equals(k.clone(), v.as_str().unwrap_or_default().to_string()));
+                reqs.push(Requirement::Equals(
+                    k.clone(),
+                    v.as_str().unwrap_or_default().to_string(),
+                ));
             }
         }
-        for e in sel.get("matchExpressions").and_then(Value::as_array).into_iter().flatten() {
-            let key = e.get("key").and_then(Value::as_str).unwrap_or_default().to_string();
+        for e in sel
+            .get("matchExpressions")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let key = e
+                .get("key")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
             let values: Vec<String> = e
                 .get("values")
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default();
-            let op = e.get("operator").and_then(Value::as_str).unwrap_or_default();
+            let op = e
+                .get("operator")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             reqs.push(match op {
                 "In" => Requirement::In(key, values),
                 "NotIn" => Requirement::NotIn(key, values),
                 "Exists" => Requirement::Exists(key),
                 "DoesNotExist" => Requirement::DoesNotExist(key),
-                other => return Err(Error::Label(format!("{other:?} is not a valid label selector operator"))),
+                other => {
+                    return Err(Error::Label(format!(
+                        "{other:?} is not a valid label selector operator"
+                    )))
+                }
             });
         }
         Ok(LabelSelector(reqs))
@@ -80,7 +103,9 @@ impl LabelSelector {
     pub fn from_map(map: &serde_json::Map<String, Value>) -> Self {
         LabelSelector(
             map.iter()
-                .map(|(k, v)| Requirement::Equals(k.clone(), v.as_str().unwrap_or_default().to_string()))
+                .map(|(k, v)| {
+                    Requirement::Equals(k.clone(), v.as_str().unwrap_or_default().to_string())
+                })
                 .collect(),
         )
     }
@@ -130,13 +155,22 @@ fn parse_requirement(part: &str) -> Result<Requirement, Error> {
         return Ok(Requirement::DoesNotExist(check_key(key.trim())?));
     }
     if let Some((k, v)) = part.split_once("!=") {
-        return Ok(Requirement::NotEquals(check_key(k.trim())?, v.trim().to_string()));
+        return Ok(Requirement::NotEquals(
+            check_key(k.trim())?,
+            v.trim().to_string(),
+        ));
     }
     if let Some((k, v)) = part.split_once("==") {
-        return Ok(Requirement::Equals(check_key(k.trim())?, v.trim().to_string()));
+        return Ok(Requirement::Equals(
+            check_key(k.trim())?,
+            v.trim().to_string(),
+        ));
     }
     if let Some((k, v)) = part.split_once('=') {
-        return Ok(Requirement::Equals(check_key(k.trim())?, v.trim().to_string()));
+        return Ok(Requirement::Equals(
+            check_key(k.trim())?,
+            v.trim().to_string(),
+        ));
     }
     for (word, notin) in [(" notin ", true), (" in ", false)] {
         if let Some(idx) = part.find(word) {
@@ -146,12 +180,22 @@ fn parse_requirement(part: &str) -> Result<Requirement, Error> {
                 .strip_prefix('(')
                 .and_then(|r| r.strip_suffix(')'))
                 .ok_or_else(|| Error::Label(format!("found '{rest}', expected: '('")))?;
-            let values = inner.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect();
-            return Ok(if notin { Requirement::NotIn(key, values) } else { Requirement::In(key, values) });
+            let values = inner
+                .split(',')
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+                .collect();
+            return Ok(if notin {
+                Requirement::NotIn(key, values)
+            } else {
+                Requirement::In(key, values)
+            });
         }
     }
     if part.contains(|c: char| c.is_whitespace() || "()<>".contains(c)) {
-        return Err(Error::Label(format!("found '{part}', expected: identifier")));
+        return Err(Error::Label(format!(
+            "found '{part}', expected: identifier"
+        )));
     }
     Ok(Requirement::Exists(check_key(part)?))
 }
@@ -159,7 +203,9 @@ fn parse_requirement(part: &str) -> Result<Requirement, Error> {
 fn check_key(key: &str) -> Result<String, Error> {
     let ok = !key.is_empty()
         && key.len() <= 317
-        && key.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c));
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c));
     if ok {
         Ok(key.to_string())
     } else {
@@ -181,7 +227,9 @@ impl FieldSelector {
             } else if let Some((f, v)) = part.split_once('=') {
                 (f, true, v)
             } else {
-                return Err(Error::Field(format!("invalid selector: '{s}'; can't understand '{part}'")));
+                return Err(Error::Field(format!(
+                    "invalid selector: '{s}'; can't understand '{part}'"
+                )));
             };
             terms.push((field.trim().to_string(), eq, value.trim().to_string()));
         }
@@ -190,7 +238,11 @@ impl FieldSelector {
 
     /// Reject fields the server does not index, with kube-apiserver's message.
     pub fn check_supported(&self, supported: &[&str]) -> Result<(), Error> {
-        match self.0.iter().find(|(f, _, _)| !supported.contains(&f.as_str())) {
+        match self
+            .0
+            .iter()
+            .find(|(f, _, _)| !supported.contains(&f.as_str()))
+        {
             Some((field, _, _)) => Err(Error::Field(format!("field label not supported: {field}"))),
             None => Ok(()),
         }
@@ -231,7 +283,10 @@ mod tests {
     use serde_json::json;
 
     fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -276,10 +331,23 @@ mod tests {
     #[test]
     fn field_selector() {
         let obj = json!({"metadata": {"name": "x", "namespace": "default"}});
-        assert!(FieldSelector::parse("metadata.name=x").unwrap().matches(&obj));
-        assert!(!FieldSelector::parse("metadata.name!=x").unwrap().matches(&obj));
-        assert!(FieldSelector::parse("metadata.namespace==default,metadata.name=x").unwrap().matches(&obj));
-        assert_eq!(FieldSelector::parse("metadata.name=x").unwrap().pinned_name(), Some("x"));
+        assert!(FieldSelector::parse("metadata.name=x")
+            .unwrap()
+            .matches(&obj));
+        assert!(!FieldSelector::parse("metadata.name!=x")
+            .unwrap()
+            .matches(&obj));
+        assert!(
+            FieldSelector::parse("metadata.namespace==default,metadata.name=x")
+                .unwrap()
+                .matches(&obj)
+        );
+        assert_eq!(
+            FieldSelector::parse("metadata.name=x")
+                .unwrap()
+                .pinned_name(),
+            Some("x")
+        );
         assert!(FieldSelector::parse("bogus").is_err());
     }
 }

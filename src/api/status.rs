@@ -19,7 +19,12 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     fn new(code: u16, reason: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { code, reason, message: message.into(), details: None }
+        ApiError {
+            code,
+            reason,
+            message: message.into(),
+            details: None,
+        }
     }
 
     fn with_details(mut self, details: Value) -> ApiError {
@@ -29,8 +34,12 @@ impl ApiError {
 
     /// `pods "nope" not found`
     pub fn not_found(res: &Resource, name: &str) -> ApiError {
-        ApiError::new(404, "NotFound", format!("{} \"{name}\" not found", res.qualified_plural()))
-            .with_details(details(res, name))
+        ApiError::new(
+            404,
+            "NotFound",
+            format!("{} \"{name}\" not found", res.qualified_plural()),
+        )
+        .with_details(details(res, name))
     }
 
     /// `namespaces "x" not found`, for writes into a namespace that does not exist.
@@ -41,13 +50,21 @@ impl ApiError {
 
     /// The generic 404 for paths that serve nothing.
     pub fn no_route() -> ApiError {
-        ApiError::new(404, "NotFound", "the server could not find the requested resource")
-            .with_details(json!({}))
+        ApiError::new(
+            404,
+            "NotFound",
+            "the server could not find the requested resource",
+        )
+        .with_details(json!({}))
     }
 
     pub fn already_exists(res: &Resource, name: &str) -> ApiError {
-        ApiError::new(409, "AlreadyExists", format!("{} \"{name}\" already exists", res.qualified_plural()))
-            .with_details(details(res, name))
+        ApiError::new(
+            409,
+            "AlreadyExists",
+            format!("{} \"{name}\" already exists", res.qualified_plural()),
+        )
+        .with_details(details(res, name))
     }
 
     pub fn conflict(res: &Resource, name: &str) -> ApiError {
@@ -64,14 +81,30 @@ impl ApiError {
 
     /// 422 with every cause: `Deployment.apps "x" is invalid: [a: Required value, b: …]`.
     pub fn invalid(res: &Resource, name: &str, causes: &[Cause]) -> ApiError {
-        let kind = if res.group.is_empty() { res.kind.to_string() } else { format!("{}.{}", res.kind, res.group) };
-        let parts: Vec<String> = causes.iter().map(|c| format!("{}: {}", c.field, c.message)).collect();
-        let list = if parts.len() == 1 { parts[0].clone() } else { format!("[{}]", parts.join(", ")) };
+        let kind = if res.group.is_empty() {
+            res.kind.to_string()
+        } else {
+            format!("{}.{}", res.kind, res.group)
+        };
+        let parts: Vec<String> = causes
+            .iter()
+            .map(|c| format!("{}: {}", c.field, c.message))
+            .collect();
+        let list = if parts.len() == 1 {
+            parts[0].clone()
+        } else {
+            format!("[{}]", parts.join(", "))
+        };
         let causes: Vec<Value> = causes
             .iter()
             .map(|c| json!({"reason": c.reason.as_str(), "message": c.message, "field": c.field}))
             .collect();
-        ApiError::new(422, "Invalid", format!("{kind} \"{name}\" is invalid: {list}")).with_details(json!({
+        ApiError::new(
+            422,
+            "Invalid",
+            format!("{kind} \"{name}\" is invalid: {list}"),
+        )
+        .with_details(json!({
             "name": name, "group": res.group, "kind": res.kind, "causes": causes
         }))
     }
@@ -81,8 +114,12 @@ impl ApiError {
     }
 
     pub fn forbidden(res: &Resource, name: &str, why: &str) -> ApiError {
-        ApiError::new(403, "Forbidden", format!("{} \"{name}\" is forbidden: {why}", res.qualified_plural()))
-            .with_details(details(res, name))
+        ApiError::new(
+            403,
+            "Forbidden",
+            format!("{} \"{name}\" is forbidden: {why}", res.qualified_plural()),
+        )
+        .with_details(details(res, name))
     }
 
     pub fn unauthorized() -> ApiError {
@@ -90,7 +127,11 @@ impl ApiError {
     }
 
     pub fn method_not_allowed(verb: &str) -> ApiError {
-        ApiError::new(405, "MethodNotAllowed", format!("the server does not allow this method on the requested resource ({verb})"))
+        ApiError::new(
+            405,
+            "MethodNotAllowed",
+            format!("the server does not allow this method on the requested resource ({verb})"),
+        )
     }
 
     pub fn unsupported_media_type(ct: &str) -> ApiError {
@@ -102,7 +143,11 @@ impl ApiError {
     }
 
     pub fn internal(message: impl std::fmt::Display) -> ApiError {
-        ApiError::new(500, "InternalError", format!("Internal error occurred: {message}"))
+        ApiError::new(
+            500,
+            "InternalError",
+            format!("Internal error occurred: {message}"),
+        )
     }
 
     /// The `Status` object itself (also used inside watch ERROR events).

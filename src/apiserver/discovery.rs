@@ -4,7 +4,16 @@
 use crate::api::resources::{self, Resource, RESOURCES};
 use serde_json::{json, Value};
 
-const VERBS: &[&str] = &["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
+const VERBS: &[&str] = &[
+    "create",
+    "delete",
+    "deletecollection",
+    "get",
+    "list",
+    "patch",
+    "update",
+    "watch",
+];
 
 /// The content type of an aggregated discovery answer, when `accept` asks for one.
 pub fn aggregated_type(accept: &str) -> Option<&'static str> {
@@ -15,10 +24,14 @@ pub fn aggregated_type(accept: &str) -> Option<&'static str> {
     for part in accept.split(',') {
         if part.contains("as=APIGroupDiscoveryList") {
             if part.contains("v=v2beta1") {
-                return Some("application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList");
+                return Some(
+                    "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList",
+                );
             }
             if part.contains("v=v2") {
-                return Some("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList");
+                return Some(
+                    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList",
+                );
             }
         }
     }
@@ -36,7 +49,10 @@ pub fn api_versions(server_address: &str) -> Value {
 
 /// `GET /apis`.
 pub fn group_list() -> Value {
-    let groups: Vec<Value> = resources::groups().into_iter().map(|(g, vs)| group(g, vs)).collect();
+    let groups: Vec<Value> = resources::groups()
+        .into_iter()
+        .map(|(g, vs)| group(g, vs))
+        .collect();
     json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
 }
 
@@ -59,9 +75,16 @@ fn group(name: &str, versions: &[&str]) -> Value {
 
 /// `GET /api/v1` or `/apis/<g>/<v>`.
 pub fn resource_list(group: &str, version: &str) -> Value {
-    let gv = if group.is_empty() { version.to_string() } else { format!("{group}/{version}") };
+    let gv = if group.is_empty() {
+        version.to_string()
+    } else {
+        format!("{group}/{version}")
+    };
     let mut list = Vec::new();
-    for r in RESOURCES.iter().filter(|r| r.group == group && r.versions.contains(&version)) {
+    for r in RESOURCES
+        .iter()
+        .filter(|r| r.group == group && r.versions.contains(&version))
+    {
         list.push(json!({
             "name": r.plural, "singularName": r.singular, "namespaced": r.namespaced(), "kind": r.kind,
             "verbs": VERBS, "shortNames": r.short_names, "categories": r.categories,
@@ -97,9 +120,16 @@ fn sub_verbs(sub: &str) -> Vec<&'static str> {
 
 /// The aggregated form of `/api` (core only) or `/apis` (every named group).
 pub fn aggregated(core: bool, content_type: &str) -> Value {
-    let api_version = if content_type.contains("v2beta1") { "apidiscovery.k8s.io/v2beta1" } else { "apidiscovery.k8s.io/v2" };
-    let groups: Vec<(&str, &[&str])> =
-        if core { vec![("", &["v1"][..])] } else { resources::groups() };
+    let api_version = if content_type.contains("v2beta1") {
+        "apidiscovery.k8s.io/v2beta1"
+    } else {
+        "apidiscovery.k8s.io/v2"
+    };
+    let groups: Vec<(&str, &[&str])> = if core {
+        vec![("", &["v1"][..])]
+    } else {
+        resources::groups()
+    };
     let items: Vec<Value> = groups
         .into_iter()
         .map(|(g, versions)| {

@@ -25,14 +25,25 @@ pub struct ResourcePath {
 
 /// Parse a path; `None` when it names nothing served here.
 pub fn parse(path: &str) -> Option<Target> {
-    let segs: Vec<&str> = path.trim_matches('/').split('/').filter(|s| !s.is_empty()).collect();
+    let segs: Vec<&str> = path
+        .trim_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
     let (group, version, rest) = match segs.as_slice() {
         ["api", version, rest @ ..] => ("", *version, rest),
-        ["apis", group] => return Some(Target::Group { group: group.to_string() }),
+        ["apis", group] => {
+            return Some(Target::Group {
+                group: group.to_string(),
+            })
+        }
         ["apis", group, version, rest @ ..] => (*group, *version, rest),
         _ => return None,
     };
-    let gv = || Target::GroupVersion { group: group.to_string(), version: version.to_string() };
+    let gv = || Target::GroupVersion {
+        group: group.to_string(),
+        version: version.to_string(),
+    };
     let res = |plural: &str| resources::by_plural(group, version, plural);
     let target = |r: &'static Resource, ns: Option<&str>, name: Option<&str>, sub: Option<&str>| {
         Some(Target::Resource(ResourcePath {
@@ -55,14 +66,14 @@ pub fn parse(path: &str) -> Option<Target> {
         }
         // `/api/v1/namespaces/NS/PLURAL[/NAME[/SUB]]` — unless PLURAL is a subresource of the
         // namespace itself (`/api/v1/namespaces/x/status`).
-        ["namespaces", ns, plural, tail @ ..]
-            if res(plural).is_some_and(Resource::namespaced) =>
-        {
+        ["namespaces", ns, plural, tail @ ..] if res(plural).is_some_and(Resource::namespaced) => {
             let r = res(plural)?;
             match tail {
                 [] => target(r, Some(ns), None, None),
                 [name] => target(r, Some(ns), Some(name), None),
-                [name, sub] if r.subresources.contains(sub) => target(r, Some(ns), Some(name), Some(sub)),
+                [name, sub] if r.subresources.contains(sub) => {
+                    target(r, Some(ns), Some(name), Some(sub))
+                }
                 _ => None,
             }
         }
@@ -94,20 +105,49 @@ mod tests {
     #[test]
     fn paths() {
         let p = rp("/api/v1/namespaces/default/pods/web/log");
-        assert_eq!((p.resource.plural, p.namespace.as_deref(), p.name.as_deref(), p.subresource.as_deref()),
-            ("pods", Some("default"), Some("web"), Some("log")));
+        assert_eq!(
+            (
+                p.resource.plural,
+                p.namespace.as_deref(),
+                p.name.as_deref(),
+                p.subresource.as_deref()
+            ),
+            ("pods", Some("default"), Some("web"), Some("log"))
+        );
         let p = rp("/api/v1/namespaces/demo");
-        assert_eq!((p.resource.plural, p.namespace, p.name.as_deref()), ("namespaces", None, Some("demo")));
+        assert_eq!(
+            (p.resource.plural, p.namespace, p.name.as_deref()),
+            ("namespaces", None, Some("demo"))
+        );
         let p = rp("/api/v1/namespaces/demo/status");
-        assert_eq!((p.name.as_deref(), p.subresource.as_deref()), (Some("demo"), Some("status")));
+        assert_eq!(
+            (p.name.as_deref(), p.subresource.as_deref()),
+            (Some("demo"), Some("status"))
+        );
         let p = rp("/api/v1/pods");
-        assert_eq!((p.resource.plural, p.namespace, p.name), ("pods", None, None));
+        assert_eq!(
+            (p.resource.plural, p.namespace, p.name),
+            ("pods", None, None)
+        );
         let p = rp("/apis/networking.istio.io/v1alpha3/namespaces/x/virtualservices/vs");
-        assert_eq!((p.resource.kind, p.version.as_str()), ("VirtualService", "v1alpha3"));
-        assert_eq!(parse("/apis/apps/v1"), Some(Target::GroupVersion { group: "apps".into(), version: "v1".into() }));
+        assert_eq!(
+            (p.resource.kind, p.version.as_str()),
+            ("VirtualService", "v1alpha3")
+        );
+        assert_eq!(
+            parse("/apis/apps/v1"),
+            Some(Target::GroupVersion {
+                group: "apps".into(),
+                version: "v1".into()
+            })
+        );
         assert_eq!(parse("/api/v2"), None);
         assert_eq!(parse("/apis/apps/v2/deployments"), None);
-        assert_eq!(parse("/api/v1/pods/x"), None, "namespaced objects need a namespace");
+        assert_eq!(
+            parse("/api/v1/pods/x"),
+            None,
+            "namespaced objects need a namespace"
+        );
         assert_eq!(parse("/api/v1/namespaces/a/pods/b/bogus"), None);
     }
 }

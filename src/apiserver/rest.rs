@@ -18,7 +18,14 @@ use serde_json::{json, Value};
 const PROTECTED_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public"];
 
 /// Dispatch one request on a resource path.
-pub async fn handle(st: &AppState, method: &Method, rp: &ResourcePath, q: &Query, headers: &HeaderMap, body: Bytes) -> ApiResult<Response> {
+pub async fn handle(
+    st: &AppState,
+    method: &Method,
+    rp: &ResourcePath,
+    q: &Query,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
     match (&rp.name, rp.subresource.as_deref(), method.as_str()) {
         (None, None, "GET") if q.flag("watch") => super::watch::watch(st, rp, q, headers).await,
         (None, None, "GET") => list(st, rp, q, headers),
@@ -60,22 +67,40 @@ pub fn prefix(rp: &ResourcePath) -> String {
 
 /// Parse `labelSelector` and `fieldSelector`.
 pub fn selectors(q: &Query) -> ApiResult<(LabelSelector, FieldSelector)> {
-    let labels = LabelSelector::parse(q.get("labelSelector").unwrap_or_default()).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    let fields = FieldSelector::parse(q.get("fieldSelector").unwrap_or_default()).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let labels = LabelSelector::parse(q.get("labelSelector").unwrap_or_default())
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let fields = FieldSelector::parse(q.get("fieldSelector").unwrap_or_default())
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
     fields
         .check_supported(&["metadata.name", "metadata.namespace"])
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
     Ok((labels, fields))
 }
 
-fn get(st: &AppState, rp: &ResourcePath, name: &str, q: &Query, headers: &HeaderMap) -> ApiResult<Response> {
+fn get(
+    st: &AppState,
+    rp: &ResourcePath,
+    name: &str,
+    q: &Query,
+    headers: &HeaderMap,
+) -> ApiResult<Response> {
     let res = rp.resource;
     let key = res.key(rp.namespace.as_deref(), name);
-    let obj = st.store.get(&key).map_err(|e| super::from_store(e, res, name))?.ok_or_else(|| ApiError::not_found(res, name))?;
+    let obj = st
+        .store
+        .get(&key)
+        .map_err(|e| super::from_store(e, res, name))?
+        .ok_or_else(|| ApiError::not_found(res, name))?;
     let obj = present(res, &rp.version, obj);
     if wants_table(headers) {
-        let mut t = table::build(res.plural, std::slice::from_ref(&obj), chrono::Utc::now(), include(q));
-        t["metadata"] = json!({"resourceVersion": meta::resource_version(&obj).unwrap_or_default()});
+        let mut t = table::build(
+            res.plural,
+            std::slice::from_ref(&obj),
+            chrono::Utc::now(),
+            include(q),
+        );
+        t["metadata"] =
+            json!({"resourceVersion": meta::resource_version(&obj).unwrap_or_default()});
         return Ok(respond(200, &t, &[]));
     }
     Ok(respond(200, &obj, &[]))
@@ -84,7 +109,10 @@ fn get(st: &AppState, rp: &ResourcePath, name: &str, q: &Query, headers: &Header
 fn list(st: &AppState, rp: &ResourcePath, q: &Query, headers: &HeaderMap) -> ApiResult<Response> {
     let res = rp.resource;
     let (labels, fields) = selectors(q)?;
-    let (items, rev) = st.store.list(&prefix(rp)).map_err(|e| super::from_store(e, res, ""))?;
+    let (items, rev) = st
+        .store
+        .list(&prefix(rp))
+        .map_err(|e| super::from_store(e, res, ""))?;
     let items: Vec<Value> = items
         .into_iter()
         .filter(|o| labels.matches_object(o) && fields.matches(o))
@@ -105,7 +133,9 @@ fn list(st: &AppState, rp: &ResourcePath, q: &Query, headers: &HeaderMap) -> Api
 }
 
 fn parse_body(body: &Bytes) -> ApiResult<Value> {
-    serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("couldn't get version/kind; json parse error: {e}")))
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::bad_request(format!("couldn't get version/kind; json parse error: {e}"))
+    })
 }
 
 async fn ensure_namespace(st: &AppState, rp: &ResourcePath) -> ApiResult<()> {
@@ -123,7 +153,9 @@ async fn create(st: &AppState, rp: &ResourcePath, q: &Query, body: Bytes) -> Api
     let fv = FieldValidation::parse(q.get("fieldValidation"))?;
     let obj = parse_body(&body)?;
     ensure_namespace(st, rp).await?;
-    let Admitted { object, warnings } = st.admission.create(res, &rp.version, rp.namespace.as_deref(), obj, fv)?;
+    let Admitted { object, warnings } =
+        st.admission
+            .create(res, &rp.version, rp.namespace.as_deref(), obj, fv)?;
     let name = meta::name(&object).to_string();
     let key = res.key(meta::namespace(&object), &name);
     if q.get("dryRun").is_some() {
@@ -138,7 +170,14 @@ async fn create(st: &AppState, rp: &ResourcePath, q: &Query, body: Bytes) -> Api
     Ok(respond(201, &present(res, &rp.version, stored), &warnings))
 }
 
-async fn update(st: &AppState, rp: &ResourcePath, name: &str, sub: Option<&str>, q: &Query, body: Bytes) -> ApiResult<Response> {
+async fn update(
+    st: &AppState,
+    rp: &ResourcePath,
+    name: &str,
+    sub: Option<&str>,
+    q: &Query,
+    body: Bytes,
+) -> ApiResult<Response> {
     let res = rp.resource;
     let fv = FieldValidation::parse(q.get("fieldValidation"))?;
     let obj = parse_body(&body)?;
@@ -148,7 +187,10 @@ async fn update(st: &AppState, rp: &ResourcePath, name: &str, sub: Option<&str>,
         .store
         .mutate(&key, |cur| {
             let cur = cur.ok_or(StoreError::NotFound)?;
-            let a = st.admission.update(res, &rp.version, cur, obj, sub, fv).map_err(reject)?;
+            let a = st
+                .admission
+                .update(res, &rp.version, cur, obj, sub, fv)
+                .map_err(reject)?;
             warnings = a.warnings;
             Ok(Change::Put(a.object))
         })
@@ -158,7 +200,15 @@ async fn update(st: &AppState, rp: &ResourcePath, name: &str, sub: Option<&str>,
     Ok(respond(200, &present(res, &rp.version, stored), &warnings))
 }
 
-async fn patch(st: &AppState, rp: &ResourcePath, name: &str, sub: Option<&str>, q: &Query, headers: &HeaderMap, body: Bytes) -> ApiResult<Response> {
+async fn patch(
+    st: &AppState,
+    rp: &ResourcePath,
+    name: &str,
+    sub: Option<&str>,
+    q: &Query,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
     let res = rp.resource;
     let fv = FieldValidation::parse(q.get("fieldValidation"))?;
     let ct = headers
@@ -172,22 +222,31 @@ async fn patch(st: &AppState, rp: &ResourcePath, name: &str, sub: Option<&str>, 
         .to_string();
     let builtin = matches!(res.group, "" | "apps");
     let patch_doc: Value = match ct.as_str() {
-        "application/apply-patch+yaml" => serde_yaml::from_slice(&body).map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))?,
+        "application/apply-patch+yaml" => serde_yaml::from_slice(&body)
+            .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))?,
         "application/merge-patch+json" | "application/json-patch+json" => parse_body(&body)?,
         "application/strategic-merge-patch+json" if builtin => parse_body(&body)?,
         _ => return Err(ApiError::unsupported_media_type(&ct)),
     };
     let key = res.key(rp.namespace.as_deref(), name);
     // Server-side apply creates what is missing.
-    if ct == "application/apply-patch+yaml" && st.store.get(&key).map_err(ApiError::internal)?.is_none() {
+    if ct == "application/apply-patch+yaml"
+        && st.store.get(&key).map_err(ApiError::internal)?.is_none()
+    {
         ensure_namespace(st, rp).await?;
-        let a = st.admission.create(res, &rp.version, rp.namespace.as_deref(), patch_doc, fv)?;
+        let a = st
+            .admission
+            .create(res, &rp.version, rp.namespace.as_deref(), patch_doc, fv)?;
         let admitted = a.object.clone();
         let stored = st.store.create(&key, a.object).await.map_err(|e| {
             st.admission.deleted(res, &admitted);
             super::from_store(e, res, name)
         })?;
-        return Ok(respond(201, &present(res, &rp.version, stored), &a.warnings));
+        return Ok(respond(
+            201,
+            &present(res, &rp.version, stored),
+            &a.warnings,
+        ));
     }
     let mut warnings = Vec::new();
     let stored = st
@@ -196,17 +255,26 @@ async fn patch(st: &AppState, rp: &ResourcePath, name: &str, sub: Option<&str>, 
             let cur = cur.ok_or(StoreError::NotFound)?;
             let mut next = cur.clone();
             match ct.as_str() {
-                "application/json-patch+json" => patch::json(&mut next, &patch_doc)
-                    .map_err(|e| reject(ApiError::bad_request(format!("the server rejected our request due to an error in our request: {e}"))))?,
+                "application/json-patch+json" => {
+                    patch::json(&mut next, &patch_doc).map_err(|e| {
+                        reject(ApiError::bad_request(format!(
+                            "the server rejected our request due to an error in our request: {e}"
+                        )))
+                    })?
+                }
                 "application/strategic-merge-patch+json" => {
-                    next = patch::strategic(cur, &patch_doc, res.kind).map_err(|e| reject(ApiError::bad_request(e.to_string())))?
+                    next = patch::strategic(cur, &patch_doc, res.kind)
+                        .map_err(|e| reject(ApiError::bad_request(e.to_string())))?
                 }
                 _ => patch::merge(&mut next, &patch_doc),
             }
             if next == *cur {
                 return Ok(Change::Keep);
             }
-            let a = st.admission.update(res, &rp.version, cur, next, sub, fv).map_err(reject)?;
+            let a = st
+                .admission
+                .update(res, &rp.version, cur, next, sub, fv)
+                .map_err(reject)?;
             warnings = a.warnings;
             if a.object == *cur {
                 return Ok(Change::Keep);
@@ -226,24 +294,45 @@ fn reject(e: ApiError) -> StoreError {
 
 async fn delete(st: &AppState, rp: &ResourcePath, name: &str, body: Bytes) -> ApiResult<Response> {
     let res = rp.resource;
-    let opts: Value = if body.is_empty() { json!({}) } else { parse_body(&body)? };
-    let precondition = opts.pointer("/preconditions/resourceVersion").and_then(Value::as_str).map(str::to_string);
+    let opts: Value = if body.is_empty() {
+        json!({})
+    } else {
+        parse_body(&body)?
+    };
+    let precondition = opts
+        .pointer("/preconditions/resourceVersion")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     if res.kind == "Namespace" {
         if PROTECTED_NAMESPACES.contains(&name) {
-            return Err(ApiError::forbidden(res, name, "this namespace may not be deleted"));
+            return Err(ApiError::forbidden(
+                res,
+                name,
+                "this namespace may not be deleted",
+            ));
         }
         delete_namespace_contents(st, name).await?;
     }
     let key = res.key(rp.namespace.as_deref(), name);
-    let gone = st.store.delete(&key, precondition.as_deref()).await.map_err(|e| super::from_store(e, res, name))?;
+    let gone = st
+        .store
+        .delete(&key, precondition.as_deref())
+        .await
+        .map_err(|e| super::from_store(e, res, name))?;
     st.admission.deleted(res, &gone);
     Ok(respond(200, &present(res, &rp.version, gone), &[]))
 }
 
 /// Deleting a namespace deletes everything in it first.
 async fn delete_namespace_contents(st: &AppState, ns: &str) -> ApiResult<()> {
-    for res in crate::api::resources::RESOURCES.iter().filter(|r| r.namespaced()) {
-        let (items, _) = st.store.list(&format!("{}{ns}/", res.key_prefix())).map_err(ApiError::internal)?;
+    for res in crate::api::resources::RESOURCES
+        .iter()
+        .filter(|r| r.namespaced())
+    {
+        let (items, _) = st
+            .store
+            .list(&format!("{}{ns}/", res.key_prefix()))
+            .map_err(ApiError::internal)?;
         for obj in items {
             let key = res.key(Some(ns), meta::name(&obj));
             match st.store.delete(&key, None).await {
@@ -261,7 +350,10 @@ async fn delete_collection(st: &AppState, rp: &ResourcePath, q: &Query) -> ApiRe
     let (labels, fields) = selectors(q)?;
     let (items, _) = st.store.list(&prefix(rp)).map_err(ApiError::internal)?;
     let mut gone_items = Vec::new();
-    for obj in items.into_iter().filter(|o| labels.matches_object(o) && fields.matches(o)) {
+    for obj in items
+        .into_iter()
+        .filter(|o| labels.matches_object(o) && fields.matches(o))
+    {
         let name = meta::name(&obj).to_string();
         if res.kind == "Namespace" && PROTECTED_NAMESPACES.contains(&name.as_str()) {
             continue;
@@ -269,7 +361,11 @@ async fn delete_collection(st: &AppState, rp: &ResourcePath, q: &Query) -> ApiRe
         if res.kind == "Namespace" {
             delete_namespace_contents(st, &name).await?;
         }
-        match st.store.delete(&res.key(meta::namespace(&obj), &name), None).await {
+        match st
+            .store
+            .delete(&res.key(meta::namespace(&obj), &name), None)
+            .await
+        {
             Ok(gone) => {
                 st.admission.deleted(res, &gone);
                 gone_items.push(present(res, &rp.version, gone));
@@ -284,4 +380,3 @@ async fn delete_collection(st: &AppState, rp: &ResourcePath, q: &Query) -> ApiRe
     });
     Ok(respond(200, &list, &[]))
 }
-

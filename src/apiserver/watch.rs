@@ -31,7 +31,12 @@ struct Render {
 }
 
 /// `GET <collection>?watch=true`.
-pub async fn watch(st: &AppState, rp: &ResourcePath, q: &Query, headers: &HeaderMap) -> ApiResult<Response> {
+pub async fn watch(
+    st: &AppState,
+    rp: &ResourcePath,
+    q: &Query,
+    headers: &HeaderMap,
+) -> ApiResult<Response> {
     let (labels, fields) = selectors(q)?;
     let as_table = headers
         .get(header::ACCEPT)
@@ -42,7 +47,12 @@ pub async fn watch(st: &AppState, rp: &ResourcePath, q: &Query, headers: &Header
         Some("Object") => table::Include::Object,
         _ => table::Include::Metadata,
     };
-    let render = Render { rp: rp.clone(), labels, fields, table: as_table.then_some(include) };
+    let render = Render {
+        rp: rp.clone(),
+        labels,
+        fields,
+        table: as_table.then_some(include),
+    };
     let deadline = q
         .get("timeoutSeconds")
         .and_then(|s| s.parse::<u64>().ok())
@@ -76,11 +86,22 @@ pub async fn watch(st: &AppState, rp: &ResourcePath, q: &Query, headers: &Header
             None
         }
     };
-    let stream = Stream { initial, watch, deadline, render };
+    let stream = Stream {
+        initial,
+        watch,
+        deadline,
+        render,
+    };
     let body = Body::from_stream(futures::stream::unfold(stream, next_chunk));
     let mut resp = Response::new(body);
-    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache, private"));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-cache, private"),
+    );
     Ok(resp)
 }
 
@@ -108,7 +129,10 @@ async fn next_chunk(mut s: Stream) -> Option<(Result<Bytes, Infallible>, Stream)
             Err(e) => {
                 let err = super::from_store(e, s.render.rp.resource, "");
                 s.watch = None;
-                return Some((Ok(line(&json!({"type": "ERROR", "object": err.status()}))), s));
+                return Some((
+                    Ok(line(&json!({"type": "ERROR", "object": err.status()}))),
+                    s,
+                ));
             }
         }
     }
@@ -125,7 +149,12 @@ impl Render {
         let obj = present(self.rp.resource, &self.rp.version, obj);
         let object = match self.table {
             Some(include) => {
-                let mut t = table::build(self.rp.resource.plural, std::slice::from_ref(&obj), chrono::Utc::now(), include);
+                let mut t = table::build(
+                    self.rp.resource.plural,
+                    std::slice::from_ref(&obj),
+                    chrono::Utc::now(),
+                    include,
+                );
                 t["metadata"] = json!({"resourceVersion": crate::api::meta::resource_version(&obj).unwrap_or_default()});
                 t
             }

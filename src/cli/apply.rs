@@ -53,7 +53,8 @@ impl Target<'_> {
     }
 
     pub fn collection(&self) -> String {
-        self.res.collection_path(self.version(), self.namespace.as_deref())
+        self.res
+            .collection_path(self.version(), self.namespace.as_deref())
     }
 
     pub fn path(&self) -> String {
@@ -67,7 +68,11 @@ impl Target<'_> {
 }
 
 /// Resolve a document: its resource, namespace and name — or kubectl's error for it.
-pub fn resolve<'a>(doc: &'a Doc, flag_ns: Option<&str>, default_ns: &str) -> Result<Target<'a>, String> {
+pub fn resolve<'a>(
+    doc: &'a Doc,
+    flag_ns: Option<&str>,
+    default_ns: &str,
+) -> Result<Target<'a>, String> {
     let (kind, av) = (doc.kind(), doc.api_version());
     let mut missing = Vec::new();
     if av.is_empty() {
@@ -114,11 +119,21 @@ pub fn resolve<'a>(doc: &'a Doc, flag_ns: Option<&str>, default_ns: &str) -> Res
     } else {
         None
     };
-    Ok(Target { doc, res, namespace, name })
+    Ok(Target {
+        doc,
+        res,
+        namespace,
+        name,
+    })
 }
 
 /// Read manifests and resolve each document; errors are printed as they are met.
-fn targets<'a>(docs: &'a [Result<Doc, manifest::DocError>], g: &Global, client: &Client, failed: &mut bool) -> Vec<Target<'a>> {
+fn targets<'a>(
+    docs: &'a [Result<Doc, manifest::DocError>],
+    g: &Global,
+    client: &Client,
+    failed: &mut bool,
+) -> Vec<Target<'a>> {
     let default_ns = client.default_namespace.clone();
     let mut out = Vec::new();
     for d in docs {
@@ -180,8 +195,19 @@ async fn apply_one(client: &Client, t: &Target<'_>) -> Result<&'static str, Stri
             Ok(c) => c,
             Err(f) if f.is_not_found() => {
                 let body = serde_json::to_vec(&modified).unwrap_or_default();
-                let path = format!("{}?fieldManager=kubectl-client-side-apply&fieldValidation=Strict", t.collection());
-                return match client.request(Method::POST, &path, "application/json", Some(("application/json", body))).await {
+                let path = format!(
+                    "{}?fieldManager=kubectl-client-side-apply&fieldValidation=Strict",
+                    t.collection()
+                );
+                return match client
+                    .request(
+                        Method::POST,
+                        &path,
+                        "application/json",
+                        Some(("application/json", body)),
+                    )
+                    .await
+                {
                     Ok(r) => {
                         print_warnings(&r.warnings);
                         Ok("created")
@@ -189,27 +215,60 @@ async fn apply_one(client: &Client, t: &Target<'_>) -> Result<&'static str, Stri
                     Err(f) => Err(f.render(&format!("error when creating \"{at}\": "))),
                 };
             }
-            Err(f) => return Err(f.render(&format!("error when retrieving current configuration of \"{at}\": "))),
+            Err(f) => {
+                return Err(f.render(&format!(
+                    "error when retrieving current configuration of \"{at}\": "
+                )))
+            }
         };
-        let original = patch::original_configuration(&current).map_err(|e| format!("error: {at}: {e}"))?;
+        let original =
+            patch::original_configuration(&current).map_err(|e| format!("error: {at}: {e}"))?;
         let builtin = matches!(t.res.group, "" | "apps");
-        let strategy = if builtin { patch::Strategy::Strategic { kind: t.res.kind } } else { patch::Strategy::JsonMerge };
-        let p = patch::three_way(original.as_ref(), &modified, &current, strategy).map_err(|e| format!("error: {at}: {e}"))?;
+        let strategy = if builtin {
+            patch::Strategy::Strategic { kind: t.res.kind }
+        } else {
+            patch::Strategy::JsonMerge
+        };
+        let p = patch::three_way(original.as_ref(), &modified, &current, strategy)
+            .map_err(|e| format!("error: {at}: {e}"))?;
         if patch::is_empty(&p) {
             return Ok("unchanged");
         }
-        let ct = if builtin { "application/strategic-merge-patch+json" } else { "application/merge-patch+json" };
-        let path = format!("{}?fieldManager=kubectl-client-side-apply&fieldValidation=Strict", t.path());
-        match client.request(Method::PATCH, &path, "application/json", Some((ct, serde_json::to_vec(&p).unwrap_or_default()))).await {
+        let ct = if builtin {
+            "application/strategic-merge-patch+json"
+        } else {
+            "application/merge-patch+json"
+        };
+        let path = format!(
+            "{}?fieldManager=kubectl-client-side-apply&fieldValidation=Strict",
+            t.path()
+        );
+        match client
+            .request(
+                Method::PATCH,
+                &path,
+                "application/json",
+                Some((ct, serde_json::to_vec(&p).unwrap_or_default())),
+            )
+            .await
+        {
             Ok(r) => {
                 print_warnings(&r.warnings);
                 return Ok("configured");
             }
             Err(f) if f.reason() == "Conflict" => continue,
-            Err(f) => return Err(f.render(&format!("error when applying patch:\n{p}\nto:\n{}\nfor: \"{at}\": ", t.display()))),
+            Err(f) => {
+                return Err(f.render(&format!(
+                    "error when applying patch:\n{p}\nto:\n{}\nfor: \"{at}\": ",
+                    t.display()
+                )))
+            }
         }
     }
-    Err(format!("error: {at}: gave up after 5 conflicting updates of {}", t.display()))
+    Err(format!(
+        "error: {at}: gave up after 5 conflicting updates of {}",
+        t.display()
+    ))
 }
 
 /// `meshlite create -f …`
@@ -222,14 +281,28 @@ pub async fn create_from_files(g: &Global, files: &[String], recursive: bool) ->
         if let Some(ns) = &t.namespace {
             crate::api::meta::metadata_mut(&mut obj).insert("namespace".into(), json!(ns));
         }
-        let path = format!("{}?fieldManager=kubectl-create&fieldValidation=Strict", t.collection());
-        match client.request(Method::POST, &path, "application/json", Some(("application/json", serde_json::to_vec(&obj)?))).await {
+        let path = format!(
+            "{}?fieldManager=kubectl-create&fieldValidation=Strict",
+            t.collection()
+        );
+        match client
+            .request(
+                Method::POST,
+                &path,
+                "application/json",
+                Some(("application/json", serde_json::to_vec(&obj)?)),
+            )
+            .await
+        {
             Ok(r) => {
                 print_warnings(&r.warnings);
                 println!("{} created", t.display());
             }
             Err(f) => {
-                eprintln!("{}", f.render(&format!("error when creating \"{}\": ", t.doc.at())));
+                eprintln!(
+                    "{}",
+                    f.render(&format!("error when creating \"{}\": ", t.doc.at()))
+                );
                 failed = true;
             }
         }
@@ -241,8 +314,14 @@ pub async fn create_from_files(g: &Global, files: &[String], recursive: bool) ->
 pub async fn delete(g: &Global, a: DeleteArgs) -> Result<i32> {
     let client = g.client()?;
     let mut failed = false;
-    let body = Some(("application/json", br#"{"propagationPolicy":"Background"}"#.to_vec()));
-    let report = |r: Result<crate::cli::client::Reply, ApiFailure>, what: String, context: String, failed: &mut bool| match r {
+    let body = Some((
+        "application/json",
+        br#"{"propagationPolicy":"Background"}"#.to_vec(),
+    ));
+    let report = |r: Result<crate::cli::client::Reply, ApiFailure>,
+                  what: String,
+                  context: String,
+                  failed: &mut bool| match r {
         Ok(_) => println!("{what} deleted"),
         Err(f) if f.is_not_found() && a.ignore_not_found => {}
         Err(f) => {
@@ -253,9 +332,16 @@ pub async fn delete(g: &Global, a: DeleteArgs) -> Result<i32> {
     if !a.files.is_empty() {
         let docs = manifest::read_all(&a.files, a.recursive);
         for t in targets(&docs, g, &client, &mut failed) {
-            let r = client.request(Method::DELETE, &t.path(), "application/json", body.clone()).await;
+            let r = client
+                .request(Method::DELETE, &t.path(), "application/json", body.clone())
+                .await;
             let what = format!("{} \"{}\"", t.res.qualified_kind(), t.name);
-            report(r, what, format!("error when deleting \"{}\": ", t.doc.at()), &mut failed);
+            report(
+                r,
+                what,
+                format!("error when deleting \"{}\": ", t.doc.at()),
+                &mut failed,
+            );
         }
         return Ok(i32::from(failed));
     }
@@ -266,8 +352,18 @@ pub async fn delete(g: &Global, a: DeleteArgs) -> Result<i32> {
     }
     for (res, names) in named {
         let names = if a.all {
-            let list = check(client.get_json(&res.collection_path(res.version(), Some(&ns))).await, "")?;
-            list.get("items").and_then(Value::as_array).into_iter().flatten().map(|o| crate::api::meta::name(o).to_string()).collect()
+            let list = check(
+                client
+                    .get_json(&res.collection_path(res.version(), Some(&ns)))
+                    .await,
+                "",
+            )?;
+            list.get("items")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|o| crate::api::meta::name(o).to_string())
+                .collect()
         } else if names.is_empty() {
             bail!("resource(s) were provided, but no name was specified");
         } else {
@@ -275,8 +371,15 @@ pub async fn delete(g: &Global, a: DeleteArgs) -> Result<i32> {
         };
         for name in names {
             let path = format!("{}/{name}", res.collection_path(res.version(), Some(&ns)));
-            let r = client.request(Method::DELETE, &path, "application/json", body.clone()).await;
-            report(r, format!("{} \"{name}\"", res.qualified_kind()), String::new(), &mut failed);
+            let r = client
+                .request(Method::DELETE, &path, "application/json", body.clone())
+                .await;
+            report(
+                r,
+                format!("{} \"{name}\"", res.qualified_kind()),
+                String::new(),
+                &mut failed,
+            );
         }
     }
     Ok(i32::from(failed))

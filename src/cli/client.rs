@@ -24,7 +24,12 @@ pub struct Client {
 #[derive(Debug)]
 pub enum ApiFailure {
     /// The server answered with a `metav1.Status` failure.
-    Status { code: u16, reason: String, message: String, body: Value },
+    Status {
+        code: u16,
+        reason: String,
+        message: String,
+        body: Value,
+    },
     /// Anything else (connection refused, bad TLS …), already worded for the user.
     Other(anyhow::Error),
 }
@@ -54,10 +59,14 @@ impl ApiFailure {
     /// creating "x.yaml": `) before the message.
     pub fn render(&self, context: &str) -> String {
         match self {
-            ApiFailure::Status { reason, message, .. } if reason == "Unauthorized" => {
+            ApiFailure::Status {
+                reason, message, ..
+            } if reason == "Unauthorized" => {
                 format!("error: You must be logged in to the server ({message})")
             }
-            ApiFailure::Status { reason, message, .. } => format!("Error from server ({reason}): {context}{message}"),
+            ApiFailure::Status {
+                reason, message, ..
+            } => format!("Error from server ({reason}): {context}{message}"),
             ApiFailure::Other(e) => format!("error: {context}{e:#}"),
         }
     }
@@ -76,7 +85,9 @@ impl std::error::Error for ApiFailure {}
 impl Client {
     /// Load the kubeconfig (`--kubeconfig`, else `<data dir>/kubeconfig`).
     pub fn from_kubeconfig(path: Option<&Path>, data_dir: &Path) -> Result<Client> {
-        let path = path.map(Path::to_path_buf).unwrap_or_else(|| data_dir.join("kubeconfig"));
+        let path = path
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| data_dir.join("kubeconfig"));
         let text = std::fs::read_to_string(&path).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
                 anyhow!(
@@ -88,56 +99,128 @@ impl Client {
                 anyhow!("cannot read {}: {e}", path.display())
             }
         })?;
-        let cfg: Value = serde_yaml::from_str(&text).with_context(|| format!("{} is not a valid kubeconfig", path.display()))?;
-        let ctx_name = cfg.get("current-context").and_then(Value::as_str).unwrap_or_default();
+        let cfg: Value = serde_yaml::from_str(&text)
+            .with_context(|| format!("{} is not a valid kubeconfig", path.display()))?;
+        let ctx_name = cfg
+            .get("current-context")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         let find = |list: &str, name: &str| -> Option<Value> {
-            cfg.get(list)?.as_array()?.iter().find(|e| e.get("name").and_then(Value::as_str) == Some(name)).cloned()
+            cfg.get(list)?
+                .as_array()?
+                .iter()
+                .find(|e| e.get("name").and_then(Value::as_str) == Some(name))
+                .cloned()
         };
-        let ctx = find("contexts", ctx_name).and_then(|c| c.get("context").cloned()).unwrap_or_default();
-        let cluster_name = ctx.get("cluster").and_then(Value::as_str).unwrap_or_default();
+        let ctx = find("contexts", ctx_name)
+            .and_then(|c| c.get("context").cloned())
+            .unwrap_or_default();
+        let cluster_name = ctx
+            .get("cluster")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         let user_name = ctx.get("user").and_then(Value::as_str).unwrap_or_default();
         let cluster = find("clusters", cluster_name)
             .and_then(|c| c.get("cluster").cloned())
             .ok_or_else(|| anyhow!("{}: the current context names no cluster", path.display()))?;
-        let server = cluster.get("server").and_then(Value::as_str).unwrap_or_default().trim_end_matches('/').to_string();
+        let server = cluster
+            .get("server")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .trim_end_matches('/')
+            .to_string();
         let token = find("users", user_name)
-            .and_then(|u| u.pointer("/user/token").and_then(Value::as_str).map(str::to_string))
+            .and_then(|u| {
+                u.pointer("/user/token")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
             .unwrap_or_default();
-        let mut builder = reqwest::Client::builder().use_rustls_tls().tls_built_in_root_certs(false);
-        if let Some(ca) = cluster.get("certificate-authority-data").and_then(Value::as_str) {
+        let mut builder = reqwest::Client::builder()
+            .use_rustls_tls()
+            .tls_built_in_root_certs(false);
+        if let Some(ca) = cluster
+            .get("certificate-authority-data")
+            .and_then(Value::as_str)
+        {
             let pem = base64::engine::general_purpose::STANDARD
                 .decode(ca.trim())
-                .with_context(|| format!("{}: certificate-authority-data is not base64", path.display()))?;
+                .with_context(|| {
+                    format!(
+                        "{}: certificate-authority-data is not base64",
+                        path.display()
+                    )
+                })?;
             builder = builder.add_root_certificate(reqwest::Certificate::from_pem(&pem)?);
         }
-        if cluster.get("insecure-skip-tls-verify").and_then(Value::as_bool) == Some(true) {
+        if cluster
+            .get("insecure-skip-tls-verify")
+            .and_then(Value::as_bool)
+            == Some(true)
+        {
             builder = builder.danger_accept_invalid_certs(true);
         }
-        let default_namespace = ctx.get("namespace").and_then(Value::as_str).unwrap_or("default").to_string();
-        Ok(Client { http: builder.build()?, server, token, data_dir: data_dir.to_path_buf(), default_namespace })
+        let default_namespace = ctx
+            .get("namespace")
+            .and_then(Value::as_str)
+            .unwrap_or("default")
+            .to_string();
+        Ok(Client {
+            http: builder.build()?,
+            server,
+            token,
+            data_dir: data_dir.to_path_buf(),
+            default_namespace,
+        })
     }
 
     /// Send a request; JSON body in, JSON (or Status failure) out.
-    pub async fn request(&self, method: Method, path: &str, accept: &str, body: Option<(&str, Vec<u8>)>) -> Result<Reply, ApiFailure> {
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        accept: &str,
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Result<Reply, ApiFailure> {
         let resp = self.send(method, path, accept, body).await?;
         let code = resp.status();
         let warnings = warnings(resp.headers());
-        let bytes = resp.bytes().await.map_err(|e| ApiFailure::Other(e.into()))?;
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| ApiFailure::Other(e.into()))?;
         let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         if code.is_success() {
-            return Ok(Reply { code: code.as_u16(), body, warnings });
+            return Ok(Reply {
+                code: code.as_u16(),
+                body,
+                warnings,
+            });
         }
         Err(status_failure(code, body, &bytes))
     }
 
     /// Send a request and hand back the raw response (for streams such as watch).
-    pub async fn send(&self, method: Method, path: &str, accept: &str, body: Option<(&str, Vec<u8>)>) -> Result<reqwest::Response, ApiFailure> {
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        accept: &str,
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Result<reqwest::Response, ApiFailure> {
         let url = format!("{}{}", self.server, path);
-        let mut req = self.http.request(method, &url).header("Accept", accept).bearer_auth(&self.token);
+        let mut req = self
+            .http
+            .request(method, &url)
+            .header("Accept", accept)
+            .bearer_auth(&self.token);
         if let Some((ct, bytes)) = body {
             req = req.header("Content-Type", ct).body(bytes);
         }
-        let resp = req.send().await.map_err(|e| ApiFailure::Other(self.transport_error(e)))?;
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| ApiFailure::Other(self.transport_error(e)))?;
         if resp.status().is_success() {
             return Ok(resp);
         }
@@ -160,7 +243,10 @@ impl Client {
     }
 
     pub async fn get_json(&self, path: &str) -> Result<Value, ApiFailure> {
-        Ok(self.request(Method::GET, path, "application/json", None).await?.body)
+        Ok(self
+            .request(Method::GET, path, "application/json", None)
+            .await?
+            .body)
     }
 }
 
@@ -181,12 +267,23 @@ fn status_failure(code: StatusCode, body: Value, raw: &[u8]) -> ApiFailure {
     if body.get("kind").and_then(Value::as_str) == Some("Status") {
         return ApiFailure::Status {
             code: code.as_u16(),
-            reason: body.get("reason").and_then(Value::as_str).unwrap_or("Unknown").to_string(),
-            message: body.get("message").and_then(Value::as_str).unwrap_or_default().to_string(),
+            reason: body
+                .get("reason")
+                .and_then(Value::as_str)
+                .unwrap_or("Unknown")
+                .to_string(),
+            message: body
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
             body,
         };
     }
-    ApiFailure::Other(anyhow!("the server answered {code}: {}", String::from_utf8_lossy(raw).trim()))
+    ApiFailure::Other(anyhow!(
+        "the server answered {code}: {}",
+        String::from_utf8_lossy(raw).trim()
+    ))
 }
 
 /// Fail unless `r` succeeded, rendering the failure the way kubectl does.

@@ -66,7 +66,10 @@ fn pairs(m: &BTreeMap<String, String>) -> String {
     if m.is_empty() {
         return "<none>".into();
     }
-    m.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("\n")
+    m.iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Print `Key:  value` lines with values aligned, continuation lines indented to the value column.
@@ -81,7 +84,11 @@ fn aligned(out: &mut String, rows: &[(String, String)]) {
         }
     }
     // Empty values (`Endpoints:`) leave no trailing spaces, as kubectl's tabwriter output.
-    let trimmed: String = out.lines().map(str::trim_end).collect::<Vec<_>>().join("\n");
+    let trimmed: String = out
+        .lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n");
     *out = trimmed + "\n";
 }
 
@@ -89,22 +96,60 @@ fn service(svc: &Value, top: &mut Vec<(String, String)>) {
     let selector: BTreeMap<String, String> = svc
         .pointer("/spec/selector")
         .and_then(Value::as_object)
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect())
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                .collect()
+        })
         .unwrap_or_default();
-    let sel = if selector.is_empty() { "<none>".to_string() } else { selector.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",") };
+    let sel = if selector.is_empty() {
+        "<none>".to_string()
+    } else {
+        selector
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
     top.push(("Selector".into(), sel));
     top.push(("Type".into(), str_at(svc, "/spec/type")));
-    top.push(("IP Family Policy".into(), str_at(svc, "/spec/ipFamilyPolicy")));
-    let fams: Vec<String> = svc.pointer("/spec/ipFamilies").and_then(Value::as_array).into_iter().flatten().filter_map(|v| v.as_str().map(str::to_string)).collect();
+    top.push((
+        "IP Family Policy".into(),
+        str_at(svc, "/spec/ipFamilyPolicy"),
+    ));
+    let fams: Vec<String> = svc
+        .pointer("/spec/ipFamilies")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
     top.push(("IP Families".into(), fams.join(",")));
     top.push(("IP".into(), str_at(svc, "/spec/clusterIP")));
-    let ips: Vec<String> = svc.pointer("/spec/clusterIPs").and_then(Value::as_array).into_iter().flatten().filter_map(|v| v.as_str().map(str::to_string)).collect();
+    let ips: Vec<String> = svc
+        .pointer("/spec/clusterIPs")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
     top.push(("IPs".into(), ips.join(",")));
-    let lb: Vec<String> = svc.pointer("/status/loadBalancer/ingress").and_then(Value::as_array).into_iter().flatten().filter_map(|i| i.get("ip").and_then(Value::as_str).map(str::to_string)).collect();
+    let lb: Vec<String> = svc
+        .pointer("/status/loadBalancer/ingress")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i.get("ip").and_then(Value::as_str).map(str::to_string))
+        .collect();
     if !lb.is_empty() {
         top.push(("LoadBalancer Ingress".into(), lb.join(", ")));
     }
-    for p in svc.pointer("/spec/ports").and_then(Value::as_array).into_iter().flatten() {
+    for p in svc
+        .pointer("/spec/ports")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         let name = p.get("name").and_then(Value::as_str).unwrap_or("<unset>");
         let proto = p.get("protocol").and_then(Value::as_str).unwrap_or("TCP");
         let port = p.get("port").map(Value::to_string).unwrap_or_default();
@@ -120,11 +165,20 @@ fn service(svc: &Value, top: &mut Vec<(String, String)>) {
         }
         top.push(("Endpoints".into(), String::new()));
     }
-    top.push(("Session Affinity".into(), str_at(svc, "/spec/sessionAffinity")));
+    top.push((
+        "Session Affinity".into(),
+        str_at(svc, "/spec/sessionAffinity"),
+    ));
     if svc.pointer("/spec/externalTrafficPolicy").is_some() {
-        top.push(("External Traffic Policy".into(), str_at(svc, "/spec/externalTrafficPolicy")));
+        top.push((
+            "External Traffic Policy".into(),
+            str_at(svc, "/spec/externalTrafficPolicy"),
+        ));
     }
-    top.push(("Internal Traffic Policy".into(), str_at(svc, "/spec/internalTrafficPolicy")));
+    top.push((
+        "Internal Traffic Policy".into(),
+        str_at(svc, "/spec/internalTrafficPolicy"),
+    ));
 }
 
 /// `creationTimestamp` → `Creation Timestamp`, `uid` → `UID`, as kubectl's generic describer.
@@ -192,8 +246,20 @@ fn events_section(out: &mut String, events: &[Value]) {
         return;
     }
     out.push_str("Events:\n");
-    let mut rows = vec![vec!["Type".to_string(), "Reason".into(), "Age".into(), "From".into(), "Message".into()]];
-    rows.push(vec!["----".to_string(), "------".into(), "----".into(), "----".into(), "-------".into()]);
+    let mut rows = vec![vec![
+        "Type".to_string(),
+        "Reason".into(),
+        "Age".into(),
+        "From".into(),
+        "Message".into(),
+    ]];
+    rows.push(vec![
+        "----".to_string(),
+        "------".into(),
+        "----".into(),
+        "----".into(),
+        "-------".into(),
+    ]);
     let now = chrono::Utc::now();
     for e in events {
         let age = e
@@ -210,7 +276,9 @@ fn events_section(out: &mut String, events: &[Value]) {
             str_at(e, "/message"),
         ]);
     }
-    for l in super::printer::tabulate(&rows).lines() {
-        let _ = writeln!(out, "  {l}");
-    }
+    let text: String = rows
+        .iter()
+        .map(|r| format!("  {}\n", r.join("\t")))
+        .collect();
+    out.push_str(&super::printer::TabWriter::with_layout(0, 2).format(&text));
 }

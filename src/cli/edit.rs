@@ -88,13 +88,28 @@ pub async fn create(g: &Global, a: CreateArgs) -> Result<i32> {
 fn container_name(image: &str) -> String {
     let repo = image.rsplit('/').next().unwrap_or(image);
     let repo = repo.split(['@', ':']).next().unwrap_or(repo);
-    repo.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect()
+    repo.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect()
 }
 
 async fn post(g: &Global, path: &str, obj: Value, display: &str) -> Result<i32> {
     let client = g.client()?;
     let path = format!("{path}?fieldManager=kubectl-create&fieldValidation=Strict");
-    let r = client.request(Method::POST, &path, "application/json", Some(("application/json", serde_json::to_vec(&obj)?))).await;
+    let r = client
+        .request(
+            Method::POST,
+            &path,
+            "application/json",
+            Some(("application/json", serde_json::to_vec(&obj)?)),
+        )
+        .await;
     match r {
         Ok(_) => {
             println!("{display} created");
@@ -111,7 +126,11 @@ async fn post(g: &Global, path: &str, obj: Value, display: &str) -> Result<i32> 
 pub async fn label(g: &Global, a: LabelArgs) -> Result<i32> {
     let client = g.client()?;
     let ns = g.namespace(&client);
-    let (objs, changes): (Vec<String>, Vec<String>) = a.args.iter().cloned().partition(|x| !(x.contains('=') || x.ends_with('-')));
+    let (objs, changes): (Vec<String>, Vec<String>) = a
+        .args
+        .iter()
+        .cloned()
+        .partition(|x| !(x.contains('=') || x.ends_with('-')));
     if changes.is_empty() {
         bail!("at least one label update is required");
     }
@@ -131,7 +150,10 @@ pub async fn label(g: &Global, a: LabelArgs) -> Result<i32> {
             bail!("resource(s) were provided, but no name was specified");
         }
         for name in names {
-            let path = format!("{}/{name}", res.collection_path(res.version(), res.namespaced().then_some(ns.as_str())));
+            let path = format!(
+                "{}/{name}",
+                res.collection_path(res.version(), res.namespaced().then_some(ns.as_str()))
+            );
             let current = match client.get_json(&path).await {
                 Ok(c) => c,
                 Err(f) => {
@@ -142,7 +164,12 @@ pub async fn label(g: &Global, a: LabelArgs) -> Result<i32> {
             };
             let labels = crate::api::meta::labels(&current);
             if !a.overwrite {
-                if let Some((k, old)) = set.iter().find_map(|(k, v)| labels.get(k).filter(|old| Some(old.as_str()) != v.as_str()).map(|old| (k, old))) {
+                if let Some((k, old)) = set.iter().find_map(|(k, v)| {
+                    labels
+                        .get(k)
+                        .filter(|old| Some(old.as_str()) != v.as_str())
+                        .map(|old| (k, old))
+                }) {
                     eprintln!("error: '{k}' already has a value ({old}), and --overwrite is false");
                     failed = true;
                     continue;
@@ -166,7 +193,12 @@ pub async fn label(g: &Global, a: LabelArgs) -> Result<i32> {
             }
             let body = json!({"metadata": {"labels": patch_labels}});
             let r = client
-                .request(Method::PATCH, &format!("{path}?fieldManager=kubectl-label"), "application/json", Some(("application/merge-patch+json", serde_json::to_vec(&body)?)))
+                .request(
+                    Method::PATCH,
+                    &format!("{path}?fieldManager=kubectl-label"),
+                    "application/json",
+                    Some(("application/merge-patch+json", serde_json::to_vec(&body)?)),
+                )
                 .await;
             match check(r, "") {
                 Ok(_) => println!("{display} labeled"),

@@ -1,14 +1,14 @@
 //! `get` and `describe`: reading objects and printing them as kubectl does.
 
 use super::client::{check, Client, TABLE_ACCEPT};
-use super::printer::{self, TableOptions};
+use super::printer::{self, TableOptions, TablePrinter};
 use super::{jsonpath, Global};
 use crate::api::resources::{self, Resource};
 use anyhow::{anyhow, bail, Result};
 use clap::Args;
 use futures::StreamExt;
 use reqwest::Method;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 #[derive(Debug, Args)]
 pub struct GetArgs {
@@ -75,7 +75,10 @@ fn output(o: Option<&str>) -> Result<Output> {
 
 /// Resolve `pod,svc name…` or `pod/name svc/name` into resources and names.
 pub fn parse_type_args(args: &[String]) -> Result<Vec<(&'static Resource, Vec<String>)>> {
-    let lookup = |t: &str| resources::lookup(t).ok_or_else(|| anyhow!("the server doesn't have a resource type \"{t}\""));
+    let lookup = |t: &str| {
+        resources::lookup(t)
+            .ok_or_else(|| anyhow!("the server doesn't have a resource type \"{t}\""))
+    };
     let mut out: Vec<(&'static Resource, Vec<String>)> = Vec::new();
     if args.first().is_some_and(|a| a.contains('/')) {
         for a in args {
@@ -90,7 +93,9 @@ pub fn parse_type_args(args: &[String]) -> Result<Vec<(&'static Resource, Vec<St
         }
         return Ok(out);
     }
-    let Some((types, names)) = args.split_first() else { return Ok(out) };
+    let Some((types, names)) = args.split_first() else {
+        return Ok(out);
+    };
     for t in types.split(',').filter(|t| !t.is_empty()) {
         out.push((lookup(t)?, names.to_vec()));
     }
@@ -98,6 +103,13 @@ pub fn parse_type_args(args: &[String]) -> Result<Vec<(&'static Resource, Vec<St
         bail!("you may only specify a single resource type when passing names");
     }
     Ok(out)
+}
+
+fn jsonpath_text(a: &GetArgs) -> &str {
+    a.output
+        .as_deref()
+        .and_then(|o| o.strip_prefix("jsonpath="))
+        .unwrap_or_default()
 }
 
 fn list_query(a: &GetArgs) -> String {
@@ -109,7 +121,11 @@ fn list_query(a: &GetArgs) -> String {
         q.append_pair("fieldSelector", f);
     }
     let q = q.finish();
-    if q.is_empty() { q } else { format!("?{q}") }
+    if q.is_empty() {
+        q
+    } else {
+        format!("?{q}")
+    }
 }
 
 /// `meshlite get …`
@@ -125,16 +141,36 @@ pub async fn get(g: &Global, a: GetArgs) -> Result<i32> {
     let mut printed_tables = 0;
     let mut any_named = false;
     for (res, names) in &targets {
-        let scope_ns = if a.all_namespaces || !res.namespaced() { None } else { Some(ns.as_str()) };
+        let scope_ns = if a.all_namespaces || !res.namespaced() {
+            None
+        } else {
+            Some(ns.as_str())
+        };
         let base = res.collection_path(res.version(), scope_ns);
         if let Output::Table { wide } = out {
             let mut tables = Vec::new();
             if names.is_empty() {
-                tables.push(check(client.request(Method::GET, &format!("{base}{}", list_query(&a)), TABLE_ACCEPT, None).await, "")?.body);
+                tables.push(
+                    check(
+                        client
+                            .request(
+                                Method::GET,
+                                &format!("{base}{}", list_query(&a)),
+                                TABLE_ACCEPT,
+                                None,
+                            )
+                            .await,
+                        "",
+                    )?
+                    .body,
+                );
             } else {
                 any_named = true;
                 for n in names {
-                    match client.request(Method::GET, &format!("{base}/{n}"), TABLE_ACCEPT, None).await {
+                    match client
+                        .request(Method::GET, &format!("{base}/{n}"), TABLE_ACCEPT, None)
+                        .await
+                    {
                         Ok(r) => tables.push(r.body),
                         Err(f) => {
                             eprintln!("{}", f.render(""));
@@ -143,15 +179,14 @@ pub async fn get(g: &Global, a: GetArgs) -> Result<i32> {
                     }
                 }
             }
-            let mut merged = match tables.first() {
-                Some(t) => t.clone(),
-                None => continue,
-            };
-            let rows: Vec<Value> = tables.iter().flat_map(|t| t.get("rows").and_then(Value::as_array).cloned().unwrap_or_default()).collect();
-            if rows.is_empty() {
+            let has_rows = tables.iter().any(|t| {
+                t.get("rows")
+                    .and_then(Value::as_array)
+                    .is_some_and(|r| !r.is_empty())
+            });
+            if !has_rows && !a.watch {
                 continue;
             }
-            merged["rows"] = Value::Array(rows);
             let opts = TableOptions {
                 wide,
                 show_labels: a.show_labels,
@@ -163,16 +198,42 @@ pub async fn get(g: &Global, a: GetArgs) -> Result<i32> {
             if printed_tables > 0 {
                 println!();
             }
-            print!("{}", printer::render_table(&merged, &opts));
             printed_tables += 1;
             if a.watch {
-                return watch(&client, res, &base, &a, &merged, opts).await;
+                let mut printer = TablePrinter::new(opts);
+                for t in &tables {
+                    print!("{}", printer.print(t));
+                }
+                let rv = tables
+                    .first()
+                    .and_then(|t| t.pointer("/metadata/resourceVersion"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("0")
+                    .to_string();
+                return watch(
+                    &client,
+                    &base,
+                    &a,
+                    names.first().map(String::as_str),
+                    &rv,
+                    printer,
+                )
+                .await;
             }
+            print!("{}", printer::render_tables(&tables, &opts));
             continue;
         }
         if names.is_empty() {
-            let list = check(client.get_json(&format!("{base}{}", list_query(&a))).await, "")?;
-            objects.extend(list.get("items").and_then(Value::as_array).cloned().unwrap_or_default());
+            let list = check(
+                client.get_json(&format!("{base}{}", list_query(&a))).await,
+                "",
+            )?;
+            objects.extend(
+                list.get("items")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default(),
+            );
         } else {
             any_named = true;
             for n in names {
@@ -199,22 +260,40 @@ pub async fn get(g: &Global, a: GetArgs) -> Result<i32> {
         }
         Output::Name => {
             for o in &objects {
-                let (group, _) = resources::split_api_version(o.get("apiVersion").and_then(Value::as_str).unwrap_or_default());
+                let (group, _) = resources::split_api_version(
+                    o.get("apiVersion")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default(),
+                );
                 let kind = o.get("kind").and_then(Value::as_str).unwrap_or_default();
-                println!("{}", printer::name_line(kind, group, crate::api::meta::name(o)));
+                println!(
+                    "{}",
+                    printer::name_line(kind, group, crate::api::meta::name(o))
+                );
             }
         }
         Output::Yaml | Output::Json | Output::JsonPath(_) => {
-            let single = any_named && objects.len() == 1 && targets.len() == 1 && targets[0].1.len() == 1;
+            let single =
+                any_named && objects.len() == 1 && targets.len() == 1 && targets[0].1.len() == 1;
             let data = if single {
                 objects.pop().unwrap_or(Value::Null)
             } else {
-                json!({"apiVersion": "v1", "kind": "List", "items": objects, "metadata": {"resourceVersion": ""}})
+                printer::as_list(objects)
             };
             match out {
                 Output::Yaml => print!("{}", printer::to_yaml(&data)),
-                Output::Json => println!("{}", printer::to_json(&data)),
-                Output::JsonPath(t) => print!("{}", t.render(&data).map_err(|e| anyhow!("error executing jsonpath: {e}"))?),
+                Output::Json => print!("{}", printer::to_json(&data)),
+                Output::JsonPath(t) => {
+                    let text = t.render(&data).map_err(|e| {
+                        anyhow!(
+                            "error executing jsonpath {:?}: Error executing template: {e}. Printing more information for debugging the template:\n\ttemplate was:\n\t\t{}\n\tobject given to jsonpath engine was:\n\t\t{}\n",
+                            jsonpath_text(&a),
+                            jsonpath_text(&a),
+                            printer::to_json_compact(&data)
+                        )
+                    })?;
+                    print!("{text}");
+                }
                 _ => {}
             }
         }
@@ -222,27 +301,57 @@ pub async fn get(g: &Global, a: GetArgs) -> Result<i32> {
     Ok(i32::from(failed))
 }
 
-/// Keep printing rows as objects change (`get -w`).
-async fn watch(client: &Client, res: &Resource, base: &str, a: &GetArgs, first: &Value, mut opts: TableOptions) -> Result<i32> {
-    let rv = first.pointer("/metadata/resourceVersion").and_then(Value::as_str).unwrap_or("0");
-    let q = list_query(a);
-    let sep = if q.is_empty() { "?" } else { "&" };
-    let path = format!("{base}{q}{sep}watch=true&resourceVersion={rv}");
-    let resp = client.send(Method::GET, &path, TABLE_ACCEPT, None).await.map_err(|f| anyhow!(f.render("")))?;
-    opts.no_headers = true;
-    let _ = res;
+/// Keep printing rows as objects change (`get -w`), through the printer that printed the
+/// first table, so the header is not repeated and columns never get narrower.
+async fn watch(
+    client: &Client,
+    base: &str,
+    a: &GetArgs,
+    name: Option<&str>,
+    rv: &str,
+    mut printer: TablePrinter,
+) -> Result<i32> {
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    if let Some(l) = &a.selector {
+        q.append_pair("labelSelector", l);
+    }
+    match (name, &a.field_selector) {
+        (Some(n), _) => {
+            q.append_pair("fieldSelector", &format!("metadata.name={n}"));
+        }
+        (None, Some(f)) => {
+            q.append_pair("fieldSelector", f);
+        }
+        (None, None) => {}
+    }
+    q.append_pair("watch", "true")
+        .append_pair("resourceVersion", rv);
+    let path = format!("{base}?{}", q.finish());
+    let resp = client
+        .send(Method::GET, &path, TABLE_ACCEPT, None)
+        .await
+        .map_err(|f| anyhow!(f.render("")))?;
     let mut stream = resp.bytes_stream();
     let mut buf: Vec<u8> = Vec::new();
     while let Some(chunk) = stream.next().await {
         buf.extend_from_slice(&chunk?);
         while let Some(pos) = buf.iter().position(|b| *b == b'\n') {
             let line: Vec<u8> = buf.drain(..=pos).collect();
-            let Ok(ev) = serde_json::from_slice::<Value>(&line) else { continue };
+            let Ok(ev) = serde_json::from_slice::<Value>(&line) else {
+                continue;
+            };
             if ev.get("type").and_then(Value::as_str) == Some("ERROR") {
-                bail!("{}", ev.pointer("/object/message").and_then(Value::as_str).unwrap_or("watch failed"));
+                bail!(
+                    "{}",
+                    ev.pointer("/object/message")
+                        .and_then(Value::as_str)
+                        .unwrap_or("watch failed")
+                );
             }
             if let Some(t) = ev.get("object") {
-                print!("{}", printer::render_table(t, &opts));
+                print!("{}", printer.print(t));
+                use std::io::Write;
+                let _ = std::io::stdout().flush();
             }
         }
     }
@@ -261,7 +370,10 @@ pub async fn describe(g: &Global, a: DescribeArgs) -> Result<i32> {
         let base = res.collection_path(res.version(), scope_ns);
         let objs: Vec<Value> = if names.is_empty() {
             let list = check(client.get_json(&base).await, "")?;
-            list.get("items").and_then(Value::as_array).cloned().unwrap_or_default()
+            list.get("items")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
         } else {
             let mut v = Vec::new();
             for n in &names {
@@ -290,9 +402,14 @@ pub async fn describe(g: &Global, a: DescribeArgs) -> Result<i32> {
 /// Events about one object, oldest first.
 async fn events_for(client: &Client, obj: &Value) -> Vec<Value> {
     let ns = crate::api::meta::namespace(obj).unwrap_or("default");
-    let uid = obj.pointer("/metadata/uid").and_then(Value::as_str).unwrap_or_default();
+    let uid = obj
+        .pointer("/metadata/uid")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let path = format!("/api/v1/namespaces/{ns}/events");
-    let Ok(list) = client.get_json(&path).await else { return Vec::new() };
+    let Ok(list) = client.get_json(&path).await else {
+        return Vec::new();
+    };
     let mut ev: Vec<Value> = list
         .get("items")
         .and_then(Value::as_array)
@@ -301,6 +418,11 @@ async fn events_for(client: &Client, obj: &Value) -> Vec<Value> {
         .filter(|e| e.pointer("/involvedObject/uid").and_then(Value::as_str) == Some(uid))
         .cloned()
         .collect();
-    ev.sort_by_key(|e| e.get("lastTimestamp").and_then(Value::as_str).unwrap_or_default().to_string());
+    ev.sort_by_key(|e| {
+        e.get("lastTimestamp")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    });
     ev
 }

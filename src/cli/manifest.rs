@@ -33,11 +33,17 @@ impl Doc {
     }
 
     pub fn kind(&self) -> &str {
-        self.value.get("kind").and_then(Value::as_str).unwrap_or_default()
+        self.value
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
     }
 
     pub fn api_version(&self) -> &str {
-        self.value.get("apiVersion").and_then(Value::as_str).unwrap_or_default()
+        self.value
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
     }
 
     pub fn name(&self) -> &str {
@@ -50,7 +56,11 @@ impl std::fmt::Display for DocError {
         if self.line == 0 {
             write!(f, "{}", self.message)
         } else {
-            write!(f, "{}:{}:{}: {}", self.source, self.line, self.col, self.message)
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.source, self.line, self.col, self.message
+            )
         }
     }
 }
@@ -63,7 +73,10 @@ pub fn read_all(paths: &[String], recursive: bool) -> Vec<Result<Doc, DocError>>
             let mut text = String::new();
             match std::io::stdin().read_to_string(&mut text) {
                 Ok(_) => out.extend(parse("STDIN", &text)),
-                Err(e) => out.push(Err(file_error(p, format!("cannot read standard input: {e}")))),
+                Err(e) => out.push(Err(file_error(
+                    p,
+                    format!("cannot read standard input: {e}"),
+                ))),
             }
             continue;
         }
@@ -87,13 +100,21 @@ pub fn read_all(paths: &[String], recursive: bool) -> Vec<Result<Doc, DocError>>
 fn read_file(p: &str) -> Vec<Result<Doc, DocError>> {
     match std::fs::read_to_string(p) {
         Ok(text) => parse(p, &text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => vec![Err(file_error(p, format!("the path \"{p}\" does not exist")))],
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => vec![Err(file_error(
+            p,
+            format!("the path \"{p}\" does not exist"),
+        ))],
         Err(e) => vec![Err(file_error(p, format!("cannot read \"{p}\": {e}")))],
     }
 }
 
 fn file_error(source: &str, message: String) -> DocError {
-    DocError { source: source.to_string(), line: 0, col: 0, message }
+    DocError {
+        source: source.to_string(),
+        line: 0,
+        col: 0,
+        message,
+    }
 }
 
 /// Manifest files in a folder (`.yaml`, `.yml`, `.json`), sorted, descending into sub-folders
@@ -108,7 +129,10 @@ fn dir_files(dir: &Path, recursive: bool) -> std::io::Result<Vec<std::path::Path
             if recursive {
                 files.extend(dir_files(&path, true)?);
             }
-        } else if matches!(path.extension().and_then(|x| x.to_str()), Some("yaml" | "yml" | "json")) {
+        } else if matches!(
+            path.extension().and_then(|x| x.to_str()),
+            Some("yaml" | "yml" | "json")
+        ) {
             files.push(path);
         }
     }
@@ -134,7 +158,10 @@ pub fn parse(source: &str, text: &str) -> Vec<Result<Doc, DocError>> {
     chunks.push((start, cur));
     let mut out = Vec::new();
     for (line, chunk) in chunks {
-        if chunk.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
+        if chunk
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+        {
             continue;
         }
         match serde_yaml::from_str::<Value>(&chunk) {
@@ -149,10 +176,18 @@ pub fn parse(source: &str, text: &str) -> Vec<Result<Doc, DocError>> {
                 expand_list(source, doc_line, v, &mut out);
             }
             Err(e) => {
-                let (l, c) = e.location().map(|loc| (loc.line(), loc.column())).unwrap_or((1, 1));
+                let (l, c) = e
+                    .location()
+                    .map(|loc| (loc.line(), loc.column()))
+                    .unwrap_or((1, 1));
                 let msg = e.to_string();
                 let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-                out.push(Err(DocError { source: source.to_string(), line: line + l - 1, col: c, message: msg }));
+                out.push(Err(DocError {
+                    source: source.to_string(),
+                    line: line + l - 1,
+                    col: c,
+                    message: msg,
+                }));
             }
         }
     }
@@ -161,12 +196,19 @@ pub fn parse(source: &str, text: &str) -> Vec<Result<Doc, DocError>> {
 
 /// `kind: List` documents stand for their items.
 fn expand_list(source: &str, line: usize, v: Value, out: &mut Vec<Result<Doc, DocError>>) {
-    let is_list = v.get("kind").and_then(Value::as_str).is_some_and(|k| k == "List" || k.ends_with("List"))
+    let is_list = v
+        .get("kind")
+        .and_then(Value::as_str)
+        .is_some_and(|k| k == "List" || k.ends_with("List"))
         && v.get("items").is_some_and(Value::is_array);
     if is_list {
         if let Some(items) = v.get("items").and_then(Value::as_array) {
             for item in items {
-                out.push(Ok(Doc { source: source.to_string(), line, value: item.clone() }));
+                out.push(Ok(Doc {
+                    source: source.to_string(),
+                    line,
+                    value: item.clone(),
+                }));
             }
         }
         return;
@@ -180,7 +222,11 @@ fn expand_list(source: &str, line: usize, v: Value, out: &mut Vec<Result<Doc, Do
         }));
         return;
     }
-    out.push(Ok(Doc { source: source.to_string(), line, value: v }));
+    out.push(Ok(Doc {
+        source: source.to_string(),
+        line,
+        value: v,
+    }));
 }
 
 #[cfg(test)]

@@ -24,7 +24,10 @@ struct Shared {
 impl GroupCommit {
     /// Start the flusher for `db`, whose data is durable up to `rev` already.
     pub fn start(db: sled::Db, rev: u64) -> GroupCommit {
-        let shared = Arc::new(Shared { written: Mutex::new((rev, false)), wake: Condvar::new() });
+        let shared = Arc::new(Shared {
+            written: Mutex::new((rev, false)),
+            wake: Condvar::new(),
+        });
         let (tx, flushed) = watch::channel(rev);
         let s = shared.clone();
         std::thread::Builder::new()
@@ -36,7 +39,11 @@ impl GroupCommit {
 
     /// Record that revisions up to `rev` are in sled's buffers.
     pub fn written(&self, rev: u64) {
-        let mut w = self.shared.written.lock().unwrap_or_else(|p| p.into_inner());
+        let mut w = self
+            .shared
+            .written
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         if rev > w.0 {
             w.0 = rev;
         }
@@ -54,7 +61,11 @@ impl GroupCommit {
 
 impl Drop for GroupCommit {
     fn drop(&mut self) {
-        let mut w = self.shared.written.lock().unwrap_or_else(|p| p.into_inner());
+        let mut w = self
+            .shared
+            .written
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         w.1 = true;
         self.shared.wake.notify_one();
     }

@@ -51,7 +51,14 @@ impl Hub {
     /// A hub keeping `cap` events, starting at revision `rev` (nothing older can be replayed).
     pub fn new(cap: usize, rev: u64) -> Hub {
         let (tx, _) = broadcast::channel(cap.clamp(1024, 65536));
-        Hub { state: Mutex::new(History { events: VecDeque::new(), cap: cap.max(1), floor: rev }), tx }
+        Hub {
+            state: Mutex::new(History {
+                events: VecDeque::new(),
+                cap: cap.max(1),
+                floor: rev,
+            }),
+            tx,
+        }
     }
 
     /// Record and broadcast an event. Called under the store's write lock, so events arrive in
@@ -75,7 +82,10 @@ impl Hub {
     pub fn subscribe(&self, prefix: &str, from: u64) -> Result<Watch> {
         let h = self.state.lock().unwrap_or_else(|p| p.into_inner());
         if from < h.floor {
-            return Err(Error::Expired { requested: from, oldest: h.floor + 1 });
+            return Err(Error::Expired {
+                requested: from,
+                oldest: h.floor + 1,
+            });
         }
         let backlog = h
             .events
@@ -83,7 +93,12 @@ impl Hub {
             .filter(|e| e.rev > from && e.key.starts_with(prefix))
             .cloned()
             .collect();
-        Ok(Watch { backlog, rx: self.tx.subscribe(), prefix: prefix.to_string(), last: from })
+        Ok(Watch {
+            backlog,
+            rx: self.tx.subscribe(),
+            prefix: prefix.to_string(),
+            last: from,
+        })
     }
 }
 
@@ -105,7 +120,10 @@ impl Watch {
                 }
                 Ok(_) => continue,
                 Err(broadcast::error::RecvError::Lagged(_)) => {
-                    return Some(Err(Error::Expired { requested: self.last, oldest: self.last + 1 }))
+                    return Some(Err(Error::Expired {
+                        requested: self.last,
+                        oldest: self.last + 1,
+                    }))
                 }
                 Err(broadcast::error::RecvError::Closed) => return None,
             }

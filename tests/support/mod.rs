@@ -39,7 +39,10 @@ impl Meshlite {
             .arg(dir)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::from(std::fs::File::create(dir.with_extension("stderr.log")).unwrap_or_else(|_| tempfile::tempfile().unwrap())))
+            .stderr(Stdio::from(
+                std::fs::File::create(dir.with_extension("stderr.log"))
+                    .unwrap_or_else(|_| tempfile::tempfile().unwrap()),
+            ))
             .spawn()
             .expect("start meshlite up");
         let pid = child.id();
@@ -52,7 +55,11 @@ impl Meshlite {
                     }
                 }
             }
-            assert!(Instant::now() < deadline, "meshlite up did not start within 30 s (data dir {})", dir.display());
+            assert!(
+                Instant::now() < deadline,
+                "meshlite up did not start within 30 s (data dir {})",
+                dir.display()
+            );
             std::thread::sleep(Duration::from_millis(20));
         };
         let _ = state;
@@ -63,14 +70,34 @@ impl Meshlite {
 
     /// Connect to the `up` running on `dir` (started elsewhere).
     pub fn attach(dir: &Path) -> Meshlite {
-        let state: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("up.json")).expect("up.json")).expect("up.json json");
+        let state: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("up.json")).expect("up.json"))
+                .expect("up.json json");
         let port = state["apiPort"].as_u64().expect("apiPort") as u16;
-        let kc: Value = serde_yaml::from_str(&std::fs::read_to_string(dir.join("kubeconfig")).expect("kubeconfig")).expect("kubeconfig yaml");
-        let token = kc["users"][0]["user"]["token"].as_str().expect("token").to_string();
+        let kc: Value = serde_yaml::from_str(
+            &std::fs::read_to_string(dir.join("kubeconfig")).expect("kubeconfig"),
+        )
+        .expect("kubeconfig yaml");
+        let token = kc["users"][0]["user"]["token"]
+            .as_str()
+            .expect("token")
+            .to_string();
         let ca_pem = base64::engine::general_purpose::STANDARD
-            .decode(kc["clusters"][0]["cluster"]["certificate-authority-data"].as_str().expect("ca"))
+            .decode(
+                kc["clusters"][0]["cluster"]["certificate-authority-data"]
+                    .as_str()
+                    .expect("ca"),
+            )
             .expect("ca base64");
-        Meshlite { child: None, dir: dir.to_path_buf(), _tmp: None, port, server: format!("https://127.0.0.1:{port}"), token, ca_pem }
+        Meshlite {
+            child: None,
+            dir: dir.to_path_buf(),
+            _tmp: None,
+            port,
+            server: format!("https://127.0.0.1:{port}"),
+            token,
+            ca_pem,
+        }
     }
 
     pub fn pid(&self) -> u32 {
@@ -85,7 +112,10 @@ impl Meshlite {
     /// Run with text on standard input.
     pub fn cli_stdin(&self, args: &[&str], stdin: Option<&str>) -> Run {
         let mut cmd = Command::new(BIN);
-        cmd.args(args).arg("--data-dir").arg(&self.dir).env_remove("MESHLITE_HOME");
+        cmd.args(args)
+            .arg("--data-dir")
+            .arg(&self.dir)
+            .env_remove("MESHLITE_HOME");
         run(cmd, stdin)
     }
 
@@ -116,13 +146,25 @@ impl Meshlite {
 
     /// GET with the token; the JSON body and status.
     pub async fn get(&self, path: &str) -> (u16, Value) {
-        let r = self.http().get(self.url(path)).bearer_auth(&self.token).send().await.expect("GET");
+        let r = self
+            .http()
+            .get(self.url(path))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("GET");
         let code = r.status().as_u16();
         (code, r.json().await.unwrap_or(Value::Null))
     }
 
     /// Send JSON with the token.
-    pub async fn send(&self, method: reqwest::Method, path: &str, content_type: &str, body: &Value) -> (u16, Value) {
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        content_type: &str,
+        body: &Value,
+    ) -> (u16, Value) {
         let r = self
             .http()
             .request(method, self.url(path))
@@ -147,7 +189,10 @@ impl Meshlite {
     /// SIGTERM, and wait for a clean exit; returns the exit status.
     pub fn terminate(&mut self) -> Option<std::process::ExitStatus> {
         let mut c = self.child.take()?;
-        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(c.id() as i32), nix::sys::signal::Signal::SIGTERM);
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(c.id() as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        );
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             if let Ok(Some(st)) = c.try_wait() {
@@ -179,26 +224,53 @@ impl Run {
     /// Assert success and return stdout.
     #[track_caller]
     pub fn ok(&self) -> &str {
-        assert_eq!(self.code, 0, "command failed\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, 0,
+            "command failed\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         &self.stdout
     }
 
     #[track_caller]
     pub fn fails(&self) -> &str {
-        assert_ne!(self.code, 0, "command should have failed\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_ne!(
+            self.code, 0,
+            "command should have failed\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         &self.stderr
     }
 }
 
 pub fn run(mut cmd: Command, stdin: Option<&str>) -> Run {
     use std::io::Write;
-    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() }).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("spawn command");
     if let Some(text) = stdin {
-        child.stdin.take().expect("stdin").write_all(text.as_bytes()).expect("write stdin");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(text.as_bytes())
+            .expect("write stdin");
     }
-    let Output { status, stdout, stderr } = child.wait_with_output().expect("wait");
-    Run { code: status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&stdout).into(), stderr: String::from_utf8_lossy(&stderr).into() }
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = child.wait_with_output().expect("wait");
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into(),
+        stderr: String::from_utf8_lossy(&stderr).into(),
+    }
 }
 
 /// Istio's samples and fixtures, from `MESHLITE_ISTIO_FIXTURES`. `None` (with a loud message)
@@ -206,7 +278,10 @@ pub fn run(mut cmd: Command, stdin: Option<&str>) -> Run {
 pub fn istio_fixtures() -> Option<PathBuf> {
     match std::env::var_os("MESHLITE_ISTIO_FIXTURES") {
         Some(p) if Path::new(&p).is_dir() => Some(PathBuf::from(p)),
-        Some(p) => panic!("MESHLITE_ISTIO_FIXTURES={} is not a folder", Path::new(&p).display()),
+        Some(p) => panic!(
+            "MESHLITE_ISTIO_FIXTURES={} is not a folder",
+            Path::new(&p).display()
+        ),
         None => {
             eprintln!(
                 "\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\
@@ -228,7 +303,9 @@ pub fn examples() -> PathBuf {
 /// Every kubectl binary on this machine: `kubectl` on PATH and the `kubectl.1.NN` beside it.
 pub fn kubectls() -> Vec<String> {
     let mut out = Vec::new();
-    let Ok(path) = which("kubectl") else { return out };
+    let Ok(path) = which("kubectl") else {
+        return out;
+    };
     out.push(path.display().to_string());
     let real = std::fs::canonicalize(&path).unwrap_or(path);
     if let Some(dir) = real.parent() {
@@ -236,7 +313,11 @@ pub fn kubectls() -> Vec<String> {
             let mut v: Vec<String> = rd
                 .filter_map(Result::ok)
                 .map(|e| e.path())
-                .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("kubectl.1.")))
+                .filter(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with("kubectl.1."))
+                })
                 .map(|p| p.display().to_string())
                 .collect();
             v.sort();
@@ -248,7 +329,10 @@ pub fn kubectls() -> Vec<String> {
 
 fn which(name: &str) -> Result<PathBuf, ()> {
     let path = std::env::var_os("PATH").ok_or(())?;
-    std::env::split_paths(&path).map(|d| d.join(name)).find(|p| p.is_file()).ok_or(())
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+        .ok_or(())
 }
 
 /// Whether a process with this pid exists.
