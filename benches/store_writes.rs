@@ -26,7 +26,10 @@ impl Drop for Server {
 
 fn start() -> Server {
     let dir = tempfile::tempdir().expect("temp dir");
-    let child = Command::new(env!("CARGO_BIN_EXE_meshlite"))
+    // MESHLITE_BENCH_BIN runs another build (e.g. one with profiling symbols).
+    let bin = std::env::var("MESHLITE_BENCH_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_meshlite").to_string());
+    let child = Command::new(bin)
         .args(["up", "--api-port", "0", "--data-dir"])
         .arg(dir.path())
         .stdout(Stdio::null())
@@ -74,7 +77,6 @@ async fn creates(s: &Server, ns: &str, n: usize, concurrency: usize) -> f64 {
         .use_rustls_tls()
         .tls_built_in_root_certs(false)
         .add_root_certificate(reqwest::Certificate::from_pem(&s.ca).unwrap())
-        .http1_only()
         .pool_max_idle_per_host(concurrency)
         .build()
         .unwrap();
@@ -119,6 +121,34 @@ fn cpu_seconds(pid: u32) -> f64 {
     ticks / 100.0
 }
 
+/// Baseline: the same client and TLS stack, a handler that does nothing (`GET /readyz`).
+async fn baseline(s: &Server, n: usize, concurrency: usize) -> f64 {
+    let client = reqwest::Client::builder()
+        .use_rustls_tls()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(&s.ca).unwrap())
+        .build()
+        .unwrap();
+    let url = format!("{}/readyz", s.url);
+    let start = Instant::now();
+    let ok = futures::stream::iter(0..n)
+        .map(|_| {
+            let (client, url) = (client.clone(), url.clone());
+            async move {
+                let Ok(r) = client.get(url).send().await else {
+                    return false;
+                };
+                r.bytes().await.is_ok()
+            }
+        })
+        .buffer_unordered(concurrency)
+        .filter(|ok| futures::future::ready(*ok))
+        .count()
+        .await;
+    assert_eq!(ok, n);
+    n as f64 / start.elapsed().as_secs_f64()
+}
+
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -129,12 +159,29 @@ fn main() {
         // Warm up TLS sessions and sled.
         creates(&server, "warmup", 200, 8).await;
         let one = creates(&server, "c1", 1_000, 1).await;
-        let cpu0 = cpu_seconds(server.child.id());
+        let (cpu0, bench_cpu0) = (
+            cpu_seconds(server.child.id()),
+            cpu_seconds(std::process::id()),
+        );
         let many = creates(&server, "c32", 10_000, 32).await;
         let cpu = cpu_seconds(server.child.id()) - cpu0;
+        let client_cpu = cpu_seconds(std::process::id()) - bench_cpu0;
+        let cpu_b = cpu_seconds(server.child.id());
+        let base = baseline(&server, 10_000, 32).await;
+        let cpu_base = cpu_seconds(server.child.id()) - cpu_b;
         println!("durable creates/s, 1 client:    {one:>8.0}");
         println!("durable creates/s, 32 clients:  {many:>8.0}   (target >= 5000)");
         println!("group commit gain (32 / 1):     {:>8.1}x", many / one);
-        println!("server CPU per create (32):     {:>8.0} µs  (the load generator shares the machine's cores)", cpu * 1e6 / 10_000.0);
+        println!("baseline GET /readyz/s, 32:     {base:>8.0}   (same client and TLS, no work)");
+        println!("creates / baseline (32):        {:>8.2}", many / base);
+        println!(
+            "server CPU per create (32):     {:>8.0} µs  (per /readyz: {:.0} µs)",
+            cpu * 1e6 / 10_000.0,
+            cpu_base * 1e6 / 10_000.0
+        );
+        println!(
+            "load generator CPU per request: {:>8.0} µs  (it shares the machine's 2 cores)",
+            client_cpu * 1e6 / 10_000.0
+        );
     });
 }

@@ -1,11 +1,12 @@
 //! The durable object store: raw JSON objects in sled, one global revision, optimistic concurrency.
 //!
 //! Every write takes the single write lock just long enough to read the current value, stamp the
-//! next revision into `metadata.resourceVersion` and hand the batch to sled; it is acknowledged
+//! next revision into `metadata.resourceVersion` and hand the object to sled; it is acknowledged
 //! only after [`commit`] has flushed it to disk. Writers that arrive while a flush runs share the
 //! next one (group commit), which is what makes many concurrent durable writes cheap.
 
 pub mod commit;
+pub mod wal;
 pub mod watch;
 
 use serde_json::Value;
@@ -14,8 +15,9 @@ use std::sync::{Arc, Mutex};
 
 pub use watch::{Event, EventType, Watch};
 
-/// The key under which the last revision is kept, outside the `/registry/` key space.
-const REV_KEY: &[u8] = b"\0rev";
+/// The key under which the revision of the last checkpoint is kept, outside the `/registry/`
+/// key space.
+pub(crate) const REV_KEY: &[u8] = b"\0rev";
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +43,12 @@ pub enum Error {
     /// sled failed: the disk is full, gone, or the data dir is unreadable.
     #[error("storage error: {0}")]
     Storage(#[from] sled::Error),
+    /// The write-ahead log could not be read or written.
+    #[error("cannot use the store's log {path}: {source}")]
+    Log {
+        path: String,
+        source: std::io::Error,
+    },
     /// The operation was refused by the caller's own check (validation, admission).
     #[error("{0}")]
     Rejected(Box<dyn std::error::Error + Send + Sync>),
@@ -67,7 +75,7 @@ pub struct Store {
 struct Inner {
     db: sled::Db,
     tree: sled::Tree,
-    /// Serialises revision assignment; held only while sled applies one batch.
+    /// Serialises revision assignment; held only while sled applies one write.
     write: Mutex<u64>,
     commit: commit::GroupCommit,
     hub: watch::Hub,
@@ -76,18 +84,35 @@ struct Inner {
 // === impl Store ===
 
 impl Store {
-    /// Open (or create) the store in `dir`, keeping `history` events for watch resumption.
+    /// Open (or create) the store in `dir` (sled in `dir/sled`, the log in `dir/wal`), replaying
+    /// the log, and keeping `history` events for watch resumption.
     pub fn open(dir: &Path, history: usize) -> Result<Store> {
-        let db = sled::Config::new().path(dir).open()?;
+        let db = sled::Config::new().path(dir.join("sled")).open()?;
         let tree = db.open_tree("objects")?;
-        let rev = match tree.get(REV_KEY)? {
-            Some(b) => std::str::from_utf8(&b)
-                .ok()
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(0),
-            None => 0,
+        let wal_path = dir.join("wal");
+        let log_err = |source| Error::Log {
+            path: wal_path.display().to_string(),
+            source,
         };
-        let commit = commit::GroupCommit::start(db.clone(), rev);
+        let (mut wal, records) = wal::Wal::open(&wal_path).map_err(log_err)?;
+        let mut rev = highest_revision(&tree)?;
+        if !records.is_empty() {
+            // Replay in order: each record is a whole value, so the last one for a key wins, and
+            // anything sled already had is simply written again.
+            let mut batch = sled::Batch::default();
+            for r in &records {
+                match &r.value {
+                    Some(v) => batch.insert(r.key.as_slice(), v.as_slice()),
+                    None => batch.remove(r.key.as_slice()),
+                }
+                rev = rev.max(r.rev);
+            }
+            batch.insert(REV_KEY, rev.to_string().as_bytes());
+            tree.apply_batch(batch)?;
+            db.flush()?;
+            wal.truncate().map_err(log_err)?;
+        }
+        let commit = commit::GroupCommit::start(db.clone(), tree.clone(), wal, rev);
         Ok(Store {
             inner: Arc::new(Inner {
                 db,
@@ -135,15 +160,19 @@ impl Store {
     where
         F: FnOnce(Option<&Value>) -> Result<Change>,
     {
-        let (result, rev) = self.mutate_now(key, decide)?;
-        if let Some(rev) = rev {
-            self.inner.commit.wait(rev).await;
+        let (result, durable) = self.mutate_now(key, decide)?;
+        if let Some(durable) = durable {
+            durable.wait().await;
         }
         Ok(result)
     }
 
     /// The synchronous part of [`mutate`]: everything but waiting for the flush.
-    fn mutate_now<F>(&self, key: &str, decide: F) -> Result<(Option<Value>, Option<u64>)>
+    fn mutate_now<F>(
+        &self,
+        key: &str,
+        decide: F,
+    ) -> Result<(Option<Value>, Option<commit::Durable>)>
     where
         F: FnOnce(Option<&Value>) -> Result<Change>,
     {
@@ -154,9 +183,7 @@ impl Store {
         };
         let change = decide(current.as_ref())?;
         let rev = *rev_guard + 1;
-        let mut batch = sled::Batch::default();
-        batch.insert(REV_KEY, rev.to_string().as_bytes());
-        let (event, stored) = match change {
+        let (event, stored, value) = match change {
             Change::Keep => return Ok((current, None)),
             Change::Put(mut obj) => {
                 set_resource_version(&mut obj, rev);
@@ -164,33 +191,39 @@ impl Store {
                     key: key.into(),
                     source: e,
                 })?;
-                batch.insert(key.as_bytes(), bytes);
+                // One plain insert: sled's multi-key batches force its log out to disk, which
+                // the write-ahead log already takes care of far more cheaply.
+                self.inner.tree.insert(key.as_bytes(), bytes.as_slice())?;
                 let kind = if current.is_some() {
                     EventType::Modified
                 } else {
                     EventType::Added
                 };
-                (kind, obj)
+                (kind, obj, Some(bytes))
             }
             Change::Delete => {
                 let Some(mut last) = current else {
                     return Err(Error::NotFound);
                 };
-                batch.remove(key.as_bytes());
+                self.inner.tree.remove(key.as_bytes())?;
                 set_resource_version(&mut last, rev);
-                (EventType::Deleted, last)
+                (EventType::Deleted, last, None)
             }
         };
-        self.inner.tree.apply_batch(batch)?;
         *rev_guard = rev;
-        self.inner.commit.written(rev);
+        let record = wal::Record {
+            rev,
+            key: key.as_bytes().to_vec(),
+            value,
+        };
+        let durable = self.inner.commit.written(&record);
         self.inner.hub.publish(Event {
             kind: event,
             key: key.to_string(),
             rev,
             object: stored.clone(),
         });
-        Ok((Some(stored), Some(rev)))
+        Ok((Some(stored), Some(durable)))
     }
 
     /// Create: fails with [`Error::AlreadyExists`] when the key is taken.
@@ -244,7 +277,7 @@ impl Store {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, u64> {
-        // A panic while holding the lock cannot leave sled half-written (batches are atomic), so
+        // A panic while holding the lock cannot leave sled half-written (each write is one key), so
         // a poisoned lock is still safe to use.
         self.inner.write.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -256,6 +289,28 @@ pub fn check_precondition(current: &Value, wanted: Option<&str>) -> Result<()> {
         Some(rv) if Some(rv) != crate::api::meta::resource_version(current) => Err(Error::Conflict),
         _ => Ok(()),
     }
+}
+
+/// The highest revision the tree knows: the one recorded at the last checkpoint, or a newer
+/// one carried by an object that sled wrote out after it (so no revision is ever handed out twice).
+fn highest_revision(tree: &sled::Tree) -> Result<u64> {
+    let mut rev = match tree.get(REV_KEY)? {
+        Some(b) => std::str::from_utf8(&b)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0),
+        None => 0,
+    };
+    for item in tree.scan_prefix(b"/") {
+        let (k, v) = item?;
+        let obj = decode(&String::from_utf8_lossy(&k), &v)?;
+        if let Some(r) =
+            crate::api::meta::resource_version(&obj).and_then(|r| r.parse::<u64>().ok())
+        {
+            rev = rev.max(r);
+        }
+    }
+    Ok(rev)
 }
 
 fn set_resource_version(obj: &mut Value, rev: u64) {
