@@ -137,6 +137,11 @@ impl Store {
         }
     }
 
+    /// Whether an object exists under `key` (without decoding it).
+    pub fn contains(&self, key: &str) -> Result<bool> {
+        Ok(self.inner.tree.contains_key(key.as_bytes())?)
+    }
+
     /// Every object whose key starts with `prefix`, with the revision the listing is consistent at.
     pub fn list(&self, prefix: &str) -> Result<(Vec<Value>, u64)> {
         // Holding the write lock makes the scan and the revision one consistent snapshot, so a

@@ -141,7 +141,7 @@ fn parse_body(body: &Bytes) -> ApiResult<Value> {
 async fn ensure_namespace(st: &AppState, rp: &ResourcePath) -> ApiResult<()> {
     if let (Some(ns), true) = (&rp.namespace, rp.resource.namespaced()) {
         let key = crate::api::resources::RESOURCES[0].key(None, ns);
-        if st.store.get(&key).map_err(ApiError::internal)?.is_none() {
+        if !st.store.contains(&key).map_err(ApiError::internal)? {
             return Err(ApiError::namespace_not_found(ns));
         }
     }
