@@ -3,6 +3,7 @@
 //! Objects themselves travel as raw `serde_json::Value` so nothing a client sends is ever lost;
 //! the typed views in `validate` and `istio` are used to check and read them.
 
+pub mod gojson;
 pub mod istio;
 pub mod meta;
 pub mod resources;

@@ -1,7 +1,5 @@
 //! Output of the kubectl-compatible CLI: tables, YAML, JSON and `-o name`, byte for byte as kubectl prints them.
 
-mod gofmt;
-mod json;
 mod table;
 mod tabwriter;
 mod yaml;
@@ -70,7 +68,7 @@ pub fn to_yaml(v: &Value) -> String {
 /// HTML-safe escaping, ending with a newline.
 pub fn to_json(v: &Value) -> String {
     let mut out = String::new();
-    json::write_indented(v, "    ", 0, &mut out);
+    crate::api::gojson::write_indented(v, "    ", 0, &mut out);
     out.push('\n');
     out
 }
@@ -79,7 +77,7 @@ pub fn to_json(v: &Value) -> String {
 /// escaping), as JSONPath prints objects and arrays.
 pub fn to_json_compact(v: &Value) -> String {
     let mut out = String::new();
-    json::write_compact(v, &mut out);
+    crate::api::gojson::write_compact(v, &mut out);
     out
 }
 

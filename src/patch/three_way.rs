@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::diff::{diff_maps, Options};
 use super::order;
 use super::schema::{self, Merge, Ty};
-use super::value::{dedup, json_eq, merge_key, require_key, sorted, Object, SET_ELEMENT_ORDER};
+use super::value::{dedup, json_eq, merge_key, require_key, Object, SET_ELEMENT_ORDER};
 use super::{as_object, Error, Result};
 
 /// The annotation in which `kubectl apply` stores the applied manifest.
@@ -225,7 +225,8 @@ pub fn modified_configuration(manifest: &Value) -> Result<Value> {
         what: "metadata.annotations",
     })?;
     annotations.shift_remove(LAST_APPLIED_ANNOTATION);
-    let encoded = go_json(&sorted(Value::Object(object.clone())));
+    // Go's encoder (sorted keys, HTML-safe escapes) and the newline its `Encoder` adds.
+    let encoded = crate::api::gojson::compact(&Value::Object(object.clone())) + "\n";
     if let Some(Value::Object(annotations)) = object
         .get_mut("metadata")
         .and_then(|m| m.get_mut("annotations"))
@@ -251,22 +252,4 @@ pub fn original_configuration(current: &Value) -> Result<Option<Value>> {
         return Err(Error::LastApplied("not a JSON object".to_owned()));
     }
     Ok(Some(parsed))
-}
-
-/// JSON as Go's `json.Encoder` writes it: `<`, `>`, `&`, U+2028 and U+2029 escaped, newline
-/// at the end. Those characters only occur inside strings, so replacing them is safe.
-fn go_json(v: &Value) -> String {
-    let mut out = String::new();
-    for c in v.to_string().chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
-        }
-    }
-    out.push('\n');
-    out
 }

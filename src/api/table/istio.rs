@@ -126,79 +126,9 @@ fn cell(column: &CrdColumn, obj: &Value, now: DateTime<Utc>) -> Value {
 fn jsonpath_text(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
-        Value::Number(n) => number_text(n),
+        Value::Number(n) => crate::api::gojson::number::number_v(n),
         Value::Bool(b) => b.to_string(),
         Value::Null => String::new(),
-        Value::Array(_) | Value::Object(_) => {
-            let mut out = String::new();
-            write_go_json(value, &mut out);
-            out
-        }
+        Value::Array(_) | Value::Object(_) => crate::api::gojson::compact(value),
     }
-}
-
-/// A number as Go prints it: whole values without a fraction.
-fn number_text(n: &serde_json::Number) -> String {
-    match n.as_f64() {
-        Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 1e21 => format!("{f:.0}"),
-        _ => n.to_string(),
-    }
-}
-
-/// Compact JSON as Go's encoding/json writes it: map keys sorted, and `<`, `>`, `&`, U+2028
-/// and U+2029 escaped.
-fn write_go_json(value: &Value, out: &mut String) {
-    match value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&number_text(n)),
-        Value::String(s) => write_go_string(s, out),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_go_json(item, out);
-            }
-            out.push(']');
-        }
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, key) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_go_string(key, out);
-                out.push(':');
-                if let Some(v) = map.get(key) {
-                    write_go_json(v, out);
-                }
-            }
-            out.push('}');
-        }
-    }
-}
-
-fn write_go_string(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
-                out.push_str(&format!("\\u{:04x}", c as u32))
-            }
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }

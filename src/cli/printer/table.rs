@@ -7,8 +7,8 @@
 
 use serde_json::{Map, Value};
 
-use super::gofmt;
 use super::{TabWriter, TableOptions};
+use crate::api::gojson::number as gofmt;
 
 /// A column as the printer needs it.
 #[derive(Debug, Clone)]

@@ -13,7 +13,7 @@ mod scalar;
 
 use serde_json::Value;
 
-use super::gofmt::{self, GoNumber};
+use crate::api::gojson::number::{self as gofmt, GoNumber};
 use scalar::{analyze, is_break, is_printable, Analysis};
 
 /// Indentation step of the emitter.

@@ -2,8 +2,8 @@
 
 use serde_json::{json, Value};
 
-use super::super::gofmt::{float_g, float_json};
 use super::super::{go_sprint, to_json_compact, to_yaml};
+use crate::api::gojson::number::{float_g, float_json};
 
 #[test]
 fn float_formats() {

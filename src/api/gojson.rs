@@ -1,15 +1,23 @@
-//! JSON text as kubectl's Go `encoding/json` writes unstructured objects.
+//! JSON text byte for byte as Go's `encoding/json` writes unstructured objects — what kubectl
+//! prints, what kubectl stores in `last-applied-configuration`, and what CRD printer columns show.
 //!
 //! Go marshals `map[string]interface{}` with keys sorted by byte order and
 //! escapes `<`, `>`, `&`, U+2028 and U+2029, so `-o json` and JSONPath output
 //! differ from the order the server sent.
 
+pub mod number;
+
 use serde_json::{Map, Value};
 
-use super::gofmt;
+/// `json.Marshal(v)`: compact, keys sorted, HTML-safe.
+pub fn compact(v: &Value) -> String {
+    let mut out = String::new();
+    write_compact(v, &mut out);
+    out
+}
 
 /// Writes `v` compactly (`json.Marshal`).
-pub(crate) fn write_compact(v: &Value, out: &mut String) {
+pub fn write_compact(v: &Value, out: &mut String) {
     match v {
         Value::Object(map) => {
             out.push('{');
@@ -39,7 +47,7 @@ pub(crate) fn write_compact(v: &Value, out: &mut String) {
 
 /// Writes `v` indented by `unit` per level (`json.MarshalIndent(v, "", unit)`).
 /// Empty objects and arrays stay `{}` and `[]`.
-pub(crate) fn write_indented(v: &Value, unit: &str, depth: usize, out: &mut String) {
+pub fn write_indented(v: &Value, unit: &str, depth: usize, out: &mut String) {
     match v {
         Value::Object(map) if !map.is_empty() => {
             out.push('{');
@@ -89,7 +97,7 @@ fn write_scalar(v: &Value, out: &mut String) {
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&gofmt::number_json(n)),
+        Value::Number(n) => out.push_str(&number::number_json(n)),
         Value::String(s) => write_string(s, out),
         // Containers are handled by the callers; written compactly if reached.
         Value::Array(_) | Value::Object(_) => write_compact(v, out),
@@ -97,7 +105,7 @@ fn write_scalar(v: &Value, out: &mut String) {
 }
 
 /// A JSON string literal with Go's escaping (HTML-safe, `\u00XX` in lower-case hex).
-pub(crate) fn write_string(s: &str, out: &mut String) {
+pub fn write_string(s: &str, out: &mut String) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('"');
     for c in s.chars() {

@@ -10,7 +10,7 @@ use serde_json::Number;
 
 /// A JSON number as kubectl holds it after decoding.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum GoNumber {
+pub enum GoNumber {
     /// Fits `int64`.
     Int(i64),
     /// Everything else, including integers beyond `int64`.
@@ -18,7 +18,7 @@ pub(crate) enum GoNumber {
 }
 
 /// Classifies a decoded number the way kubectl's unstructured decoder does.
-pub(crate) fn classify(n: &Number) -> GoNumber {
+pub fn classify(n: &Number) -> GoNumber {
     if let Some(i) = n.as_i64() {
         GoNumber::Int(i)
     } else {
@@ -28,7 +28,7 @@ pub(crate) fn classify(n: &Number) -> GoNumber {
 }
 
 /// Go's `fmt.Sprint` of an unstructured number (`%v`).
-pub(crate) fn number_v(n: &Number) -> String {
+pub fn number_v(n: &Number) -> String {
     match classify(n) {
         GoNumber::Int(i) => i.to_string(),
         GoNumber::Float(f) => float_g(f),
@@ -36,7 +36,7 @@ pub(crate) fn number_v(n: &Number) -> String {
 }
 
 /// Go's `encoding/json` text of an unstructured number.
-pub(crate) fn number_json(n: &Number) -> String {
+pub fn number_json(n: &Number) -> String {
     match classify(n) {
         GoNumber::Int(i) => i.to_string(),
         GoNumber::Float(f) => float_json(f),
@@ -108,7 +108,7 @@ fn format_f(f: f64, digits: &str, dp: i32) -> String {
 
 /// Go's `strconv.FormatFloat(f, 'g', -1, 64)`, which is also what `%v` prints:
 /// an exponent when it is below -4 or at least 6.
-pub(crate) fn float_g(f: f64) -> String {
+pub fn float_g(f: f64) -> String {
     if f.is_nan() {
         return "NaN".into();
     }
@@ -130,7 +130,7 @@ pub(crate) fn float_g(f: f64) -> String {
 
 /// Go's `encoding/json` float text: plain unless below 1e-6 or at least 1e21,
 /// and a one-digit negative exponent loses its leading zero (`1e-7`).
-pub(crate) fn float_json(f: f64) -> String {
+pub fn float_json(f: f64) -> String {
     let (digits, dp) = shortest_digits(f);
     let abs = f.abs();
     if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
