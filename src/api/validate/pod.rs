@@ -57,21 +57,7 @@ pub(crate) fn pod_spec(spec: &PodSpec, path: &FieldPath) -> Vec<Cause> {
                 errs.extend(lifecycle_handler(h, &lc.child("preStop")));
             }
         }
-        errs.extend(probe(
-            ctr.liveness_probe.as_ref(),
-            &at.child("livenessProbe"),
-            ProbeKind::Liveness,
-        ));
-        errs.extend(probe(
-            ctr.readiness_probe.as_ref(),
-            &at.child("readinessProbe"),
-            ProbeKind::Readiness,
-        ));
-        errs.extend(probe(
-            ctr.startup_probe.as_ref(),
-            &at.child("startupProbe"),
-            ProbeKind::Startup,
-        ));
+        errs.extend(probes(ctr, &at));
         if ctr.restart_policy.is_some() {
             errs.push(field::forbidden(
                 &at.child("restartPolicy"),
@@ -106,21 +92,7 @@ pub(crate) fn pod_spec(spec: &PodSpec, path: &FieldPath) -> Vec<Cause> {
         }
         errs.extend(host_port_conflicts(std::slice::from_ref(ctr), &init_path));
         if restart_always {
-            errs.extend(probe(
-                ctr.liveness_probe.as_ref(),
-                &at.child("livenessProbe"),
-                ProbeKind::Liveness,
-            ));
-            errs.extend(probe(
-                ctr.readiness_probe.as_ref(),
-                &at.child("readinessProbe"),
-                ProbeKind::Readiness,
-            ));
-            errs.extend(probe(
-                ctr.startup_probe.as_ref(),
-                &at.child("startupProbe"),
-                ProbeKind::Startup,
-            ));
+            errs.extend(probes(ctr, &at));
         } else {
             let without_always = "may not be set for init containers without restartPolicy=Always";
             if ctr.lifecycle.is_some() {
@@ -192,6 +164,26 @@ pub(crate) fn pod_spec(spec: &PodSpec, path: &FieldPath) -> Vec<Cause> {
             }
         }
     }
+    errs
+}
+
+/// The liveness, readiness and startup probes of one container.
+fn probes(ctr: &Container, at: &FieldPath) -> Vec<Cause> {
+    let mut errs = probe(
+        ctr.liveness_probe.as_ref(),
+        &at.child("livenessProbe"),
+        ProbeKind::Liveness,
+    );
+    errs.extend(probe(
+        ctr.readiness_probe.as_ref(),
+        &at.child("readinessProbe"),
+        ProbeKind::Readiness,
+    ));
+    errs.extend(probe(
+        ctr.startup_probe.as_ref(),
+        &at.child("startupProbe"),
+        ProbeKind::Startup,
+    ));
     errs
 }
 
