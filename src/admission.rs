@@ -113,6 +113,7 @@ impl Admission {
             services::allocate(&mut self.alloc(), None, &mut obj)
                 .map_err(|causes| ApiError::invalid(res, meta::name(&obj), &causes))?;
         }
+        to_storage_version(res, &mut obj);
         Ok(Admitted {
             object: obj,
             warnings,
@@ -192,6 +193,7 @@ impl Admission {
             services::allocate(&mut self.alloc(), Some(current), &mut obj)
                 .map_err(|causes| ApiError::invalid(res, &name, &causes))?;
         }
+        to_storage_version(res, &mut obj);
         Ok(Admitted {
             object: obj,
             warnings,
@@ -204,6 +206,12 @@ impl Admission {
             services::release(&mut self.alloc(), obj);
         }
     }
+}
+
+/// Objects are stored in their group's preferred version whatever version they were written in
+/// (the Istio versions share one schema), and served in the version a client asks for.
+fn to_storage_version(res: &Resource, obj: &mut Value) {
+    obj["apiVersion"] = json!(res.api_version_for(res.version()));
 }
 
 /// Fill in or check `apiVersion`/`kind` against the URL's resource and version.

@@ -253,7 +253,9 @@ async fn patch(
         .store
         .mutate(&key, |cur| {
             let cur = cur.ok_or(StoreError::NotFound)?;
-            let mut next = cur.clone();
+            // The patch applies to the object as the client sees it, in the URL's version.
+            let seen = present(res, &rp.version, cur.clone());
+            let mut next = seen.clone();
             match ct.as_str() {
                 "application/json-patch+json" => {
                     patch::json(&mut next, &patch_doc).map_err(|e| {
@@ -263,12 +265,12 @@ async fn patch(
                     })?
                 }
                 "application/strategic-merge-patch+json" => {
-                    next = patch::strategic(cur, &patch_doc, res.kind)
+                    next = patch::strategic(&seen, &patch_doc, res.kind)
                         .map_err(|e| reject(ApiError::bad_request(e.to_string())))?
                 }
                 _ => patch::merge(&mut next, &patch_doc),
             }
-            if next == *cur {
+            if next == seen {
                 return Ok(Change::Keep);
             }
             let a = st
