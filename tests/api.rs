@@ -449,161 +449,59 @@ async fn a_second_up_and_a_dead_server_say_so_plainly() {
 }
 
 #[tokio::test]
-async fn patches_of_every_kind_and_generation() {
+async fn requested_node_ports_are_honoured_or_refused_when_taken() {
     let m = Meshlite::start();
-    let dep = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "labels": {"app": "web"}},
-        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
-                 "template": {"metadata": {"labels": {"app": "web"}},
-                              "spec": {"containers": [{"name": "app", "image": "nginx:1.15", "env": [{"name": "A", "value": "1"}]}]}}}});
-    let (code, created) = m
+    let svc = |name: &str| {
+        json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": name},
+               "spec": {"type": "NodePort", "selector": {"app": name}, "ports": [{"port": 8000, "targetPort": 8080, "nodePort": 30187}]}})
+    };
+    let (code, a) = m
         .send(
             Method::POST,
-            "/apis/apps/v1/namespaces/default/deployments",
+            "/api/v1/namespaces/default/services",
             "application/json",
-            &dep,
+            &svc("a"),
         )
         .await;
-    assert_eq!(code, 201, "{created}");
-    assert_eq!(created["metadata"]["generation"], 1);
-    let path = "/apis/apps/v1/namespaces/default/deployments/web";
-
-    // Strategic merge patch: containers merge by name, so adding one keeps the other.
-    let smp = json!({"spec": {"template": {"spec": {"containers": [{"name": "sidecar", "image": "proxy"}]}}}});
-    let (code, d) = m
-        .send(
-            Method::PATCH,
-            path,
-            "application/strategic-merge-patch+json",
-            &smp,
-        )
-        .await;
-    assert_eq!(code, 200, "{d}");
-    let names: Vec<&str> = d["spec"]["template"]["spec"]["containers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, ["sidecar", "app"]);
-    assert_eq!(
-        d["metadata"]["generation"], 2,
-        "a spec change bumps the generation"
-    );
-
-    // A `$patch: delete` directive removes by merge key, and no `$` key is stored.
-    let del = json!({"spec": {"template": {"spec": {"containers": [{"name": "sidecar", "$patch": "delete"}]}}}});
-    let (_, d) = m
-        .send(
-            Method::PATCH,
-            path,
-            "application/strategic-merge-patch+json",
-            &del,
-        )
-        .await;
-    assert_eq!(
-        d["spec"]["template"]["spec"]["containers"]
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
-    assert!(!d.to_string().contains("$patch"));
-
-    // JSON merge patch replaces lists whole; a label change does not bump the generation.
-    let (_, d) = m
-        .send(
-            Method::PATCH,
-            path,
-            "application/merge-patch+json",
-            &json!({"metadata": {"labels": {"tier": "fe"}}}),
-        )
-        .await;
-    assert_eq!(d["metadata"]["labels"], json!({"app": "web", "tier": "fe"}));
-    assert_eq!(d["metadata"]["generation"], 3);
-    let (_, d) = m
-        .send(
-            Method::PATCH,
-            path,
-            "application/merge-patch+json",
-            &json!({"metadata": {"labels": {"tier": null}}}),
-        )
-        .await;
-    assert_eq!(
-        d["metadata"]["generation"], 3,
-        "metadata changes keep the generation"
-    );
-
-    // JSON patch (RFC 6902), including a failing test operation.
-    let jp = json!([{"op": "replace", "path": "/spec/replicas", "value": 3}, {"op": "add", "path": "/metadata/annotations", "value": {"a": "b"}}]);
-    let (code, d) = m
-        .send(Method::PATCH, path, "application/json-patch+json", &jp)
-        .await;
-    assert_eq!(
-        (code, d["spec"]["replicas"].as_i64()),
-        (200, Some(3)),
-        "{d}"
-    );
-    let bad = json!([{"op": "test", "path": "/spec/replicas", "value": 9}]);
-    let (code, s) = m
-        .send(Method::PATCH, path, "application/json-patch+json", &bad)
-        .await;
-    assert_eq!(code, 400, "{s}");
-
-    // An invalid result is refused and nothing changes.
+    assert_eq!(code, 201, "{a}");
+    assert_eq!(a["spec"]["ports"][0]["nodePort"], 30187);
+    assert!(a["spec"]["clusterIP"].as_str().unwrap().starts_with("10."));
     let (code, s) = m
         .send(
-            Method::PATCH,
-            path,
-            "application/merge-patch+json",
-            &json!({"spec": {"replicas": -1}}),
+            Method::POST,
+            "/api/v1/namespaces/default/services",
+            "application/json",
+            &svc("b"),
         )
         .await;
-    assert_eq!((code, s["reason"].as_str()), (422, Some("Invalid")), "{s}");
-    let (_, now) = m.get(path).await;
-    assert_eq!(now["spec"]["replicas"], 3);
-
-    // Istio kinds take merge patches; strategic merge patch is not theirs (as for custom resources).
-    let gw = json!({"apiVersion": "networking.istio.io/v1", "kind": "Gateway", "metadata": {"name": "gw"},
-        "spec": {"selector": {"istio": "ingressgateway"}, "servers": [{"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": ["*"]}]}});
+    assert_eq!(code, 422, "{s}");
+    assert!(
+        s["message"].as_str().unwrap().contains(
+            "spec.ports[0].nodePort: Invalid value: 30187: provided port is already allocated"
+        ),
+        "{s}"
+    );
+    // Once the first Service is gone, its port is free again.
+    assert_eq!(
+        m.send(
+            Method::DELETE,
+            "/api/v1/namespaces/default/services/a",
+            "application/json",
+            &json!({})
+        )
+        .await
+        .0,
+        200
+    );
     assert_eq!(
         m.send(
             Method::POST,
-            "/apis/networking.istio.io/v1/namespaces/default/gateways",
+            "/api/v1/namespaces/default/services",
             "application/json",
-            &gw
+            &svc("b")
         )
         .await
         .0,
         201
     );
-    let gpath = "/apis/networking.istio.io/v1beta1/namespaces/default/gateways/gw";
-    let (code, g) = m.send(Method::PATCH, gpath, "application/merge-patch+json", &json!({"spec": {"servers": [{"port": {"number": 8080, "name": "http", "protocol": "HTTP"}, "hosts": ["*"]}]}})).await;
-    assert_eq!(code, 200, "{g}");
-    assert_eq!(
-        g["apiVersion"], "networking.istio.io/v1beta1",
-        "served in the version asked for"
-    );
-    assert_eq!(g["metadata"]["generation"], 2);
-    let (code, _) = m
-        .send(
-            Method::PATCH,
-            gpath,
-            "application/strategic-merge-patch+json",
-            &json!({}),
-        )
-        .await;
-    assert_eq!(code, 415);
-
-    // Server-side apply creates what is missing.
-    let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "ssa"}, "data": {"k": "v"}});
-    let r = m
-        .http()
-        .patch(m.url("/api/v1/namespaces/default/configmaps/ssa?fieldManager=kubectl"))
-        .bearer_auth(&m.token)
-        .header("Content-Type", "application/apply-patch+yaml")
-        .body(serde_json::to_vec(&cm).unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
 }

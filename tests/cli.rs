@@ -344,3 +344,30 @@ fn meshlite_and_kubectl_print_the_same_tables() {
         );
     }
 }
+
+#[test]
+fn get_watch_prints_changes_as_they_happen() {
+    use std::io::{BufRead, BufReader};
+    let m = Meshlite::start();
+    m.cli(&["create", "ns", "w"]).ok();
+    let mut child = std::process::Command::new(support::BIN)
+        .args(["get", "cm", "-n", "w", "-w", "--data-dir"])
+        .arg(&m.dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    m.cli_stdin(
+        &["apply", "-n", "w", "-f", "-"],
+        Some("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: first}\ndata: {a: b}\n"),
+    )
+    .ok();
+    let first = lines.next().unwrap().unwrap();
+    let second = lines.next().unwrap().unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(squash(&first)[0], "NAME DATA AGE");
+    assert!(second.starts_with("first "), "{second}");
+}
