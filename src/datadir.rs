@@ -53,8 +53,4 @@ impl DataDir {
     pub fn state(&self) -> PathBuf {
         self.root.join("up.json")
     }
-
-    pub fn logs(&self) -> PathBuf {
-        self.root.join("logs")
-    }
 }

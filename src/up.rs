@@ -53,7 +53,7 @@ pub async fn run(opts: UpOptions) -> Result<()> {
     let port = listener.local_addr()?.port();
     let server = format!("https://127.0.0.1:{port}");
 
-    let (services, _) = store.list(&resources::RESOURCES[2].key_prefix())?;
+    let (services, _) = store.list(&resources::core("services").key_prefix())?;
     let state = Arc::new(AppState {
         store: store.clone(),
         admission: Admission::new(&services),
@@ -166,7 +166,7 @@ fn write_kubeconfig(dir: &DataDir, server: &str, ca_pem: &str, token: &str) -> R
 /// The namespaces every cluster has (istio-system with injection off, as Istio installs it),
 /// and the `kubernetes` Service for the API itself.
 async fn bootstrap(st: &AppState, port: u16) -> Result<()> {
-    let ns_res = &resources::RESOURCES[0];
+    let ns_res = resources::core("namespaces");
     for (name, labels) in [
         ("default", json!({})),
         ("kube-system", json!({})),
@@ -183,7 +183,7 @@ async fn bootstrap(st: &AppState, port: u16) -> Result<()> {
         "spec": {"type": "ClusterIP", "clusterIP": crate::admission::allocator::API_SERVICE_IP.to_string(),
                  "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": port}]}
     });
-    create_if_missing(st, &resources::RESOURCES[2], Some("default"), svc).await
+    create_if_missing(st, &resources::core("services"), Some("default"), svc).await
 }
 
 async fn create_if_missing(

@@ -255,6 +255,12 @@ pub fn by_plural(group: &str, version: &str, plural: &str) -> Option<&'static Re
         .find(|r| r.group == group && r.plural == plural && r.versions.contains(&version))
 }
 
+/// A core/v1 resource by plural, for the server's own use (`namespaces`, `services`, …).
+pub fn core(plural: &str) -> &'static Resource {
+    by_plural("", "v1", plural)
+        .unwrap_or_else(|| panic!("core resource {plural} is not in the catalogue"))
+}
+
 /// The resource for an object's `apiVersion` and `kind`.
 pub fn by_kind(api_version: &str, kind: &str) -> Option<&'static Resource> {
     let (group, version) = split_api_version(api_version);

@@ -99,17 +99,6 @@ impl LabelSelector {
         Ok(LabelSelector(reqs))
     }
 
-    /// Build from a plain map, as a Service's `spec.selector`.
-    pub fn from_map(map: &serde_json::Map<String, Value>) -> Self {
-        LabelSelector(
-            map.iter()
-                .map(|(k, v)| {
-                    Requirement::Equals(k.clone(), v.as_str().unwrap_or_default().to_string())
-                })
-                .collect(),
-        )
-    }
-
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -254,14 +243,6 @@ impl FieldSelector {
             (actual.as_deref() == Some(value.as_str())) == *eq
         })
     }
-
-    /// The name the selector pins with `metadata.name=`, if any (lets the store do a point read).
-    pub fn pinned_name(&self) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(f, eq, _)| f == "metadata.name" && *eq)
-            .map(|(_, _, v)| v.as_str())
-    }
 }
 
 /// The string value at a dotted path, as field selectors compare it.
@@ -341,12 +322,6 @@ mod tests {
             FieldSelector::parse("metadata.namespace==default,metadata.name=x")
                 .unwrap()
                 .matches(&obj)
-        );
-        assert_eq!(
-            FieldSelector::parse("metadata.name=x")
-                .unwrap()
-                .pinned_name(),
-            Some("x")
         );
         assert!(FieldSelector::parse("bogus").is_err());
     }

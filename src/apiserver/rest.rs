@@ -140,7 +140,7 @@ fn parse_body(body: &Bytes) -> ApiResult<Value> {
 
 async fn ensure_namespace(st: &AppState, rp: &ResourcePath) -> ApiResult<()> {
     if let (Some(ns), true) = (&rp.namespace, rp.resource.namespaced()) {
-        let key = crate::api::resources::RESOURCES[0].key(None, ns);
+        let key = crate::api::resources::core("namespaces").key(None, ns);
         if !st.store.contains(&key).map_err(ApiError::internal)? {
             return Err(ApiError::namespace_not_found(ns));
         }

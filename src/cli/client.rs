@@ -1,7 +1,7 @@
 //! The CLI's connection to the API: kubeconfig loading, HTTPS with the local CA, bearer token,
 //! and error messages that say what to do when meshlite is not running.
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, Context, Result};
 use base64::Engine;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
@@ -289,9 +289,4 @@ fn status_failure(code: StatusCode, body: Value, raw: &[u8]) -> ApiFailure {
 /// Fail unless `r` succeeded, rendering the failure the way kubectl does.
 pub fn check<T>(r: Result<T, ApiFailure>, context: &str) -> Result<T> {
     r.map_err(|f| anyhow!(f.render(context)))
-}
-
-/// Shorthand used by commands that report and carry on.
-pub fn bail_failure<T>(f: ApiFailure) -> Result<T> {
-    bail!(f.render(""))
 }

@@ -129,9 +129,4 @@ impl Watch {
             }
         }
     }
-
-    /// The revision of the last event handed out (or the starting revision).
-    pub fn last_revision(&self) -> u64 {
-        self.last
-    }
 }
