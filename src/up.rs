@@ -183,7 +183,7 @@ async fn bootstrap(st: &AppState, port: u16) -> Result<()> {
         "spec": {"type": "ClusterIP", "clusterIP": crate::admission::allocator::API_SERVICE_IP.to_string(),
                  "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": port}]}
     });
-    create_if_missing(st, &resources::core("services"), Some("default"), svc).await
+    create_if_missing(st, resources::core("services"), Some("default"), svc).await
 }
 
 async fn create_if_missing(
