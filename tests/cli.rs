@@ -334,6 +334,11 @@ fn meshlite_and_kubectl_print_the_same_tables() {
         vec!["get", "deploy", "-A"],
         vec!["get", "svc", "-l", "app=httpbin", "-o", "name"],
         vec!["get", "vs", "httpbin", "-o", "jsonpath={.spec.gateways[*]}"],
+        vec!["describe", "svc", "httpbin"],
+        vec!["describe", "ns", "sidecar-test"],
+        vec!["describe", "vs", "httpbin"],
+        vec!["describe", "dr", "helloworld"],
+        vec!["describe", "gw", "httpbin-gateway"],
     ] {
         let ours = m.cli(&args).ok().to_string();
         let theirs = m.kubectl(&kubectl, &args).ok().to_string();

@@ -1,265 +1,296 @@
-//! `describe` output: kubectl's layout for Services and Namespaces, and its generic describer
-//! (title-cased fields, nested by indentation) for every other kind.
+//! `describe` output as kubectl lays it out: kubectl's Service and Namespace describers, and its
+//! generic describer (every field, title-cased, keys sorted) for every other kind — all written
+//! as tab-separated text through one tab writer (min width 0, padding 2), as kubectl does.
 
 use crate::api::meta;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+/// kubectl never shows this annotation in `describe`.
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+/// Longer annotation values are cut, as kubectl's describer does.
+const MAX_ANNOTATION_LEN: usize = 140;
+
 /// Render one object (and the events about it).
 pub fn render(obj: &Value, events: &[Value]) -> String {
-    let mut top: Vec<(String, String)> = vec![("Name".into(), meta::name(obj).into())];
-    if let Some(ns) = meta::namespace(obj) {
-        top.push(("Namespace".into(), ns.into()));
+    let mut w = String::new();
+    line(&mut w, 0, &format!("Name:\t{}", meta::name(obj)));
+    if obj.pointer("/metadata/namespace").is_some()
+        || obj.get("kind").and_then(Value::as_str) != Some("Namespace")
+    {
+        line(
+            &mut w,
+            0,
+            &format!("Namespace:\t{}", meta::namespace(obj).unwrap_or_default()),
+        );
     }
-    top.push(("Labels".into(), pairs(&meta::labels(obj))));
-    top.push(("Annotations".into(), pairs(&meta::annotations(obj))));
-    let kind = obj.get("kind").and_then(Value::as_str).unwrap_or_default();
-    let mut out = String::new();
-    match kind {
-        "Service" => {
-            service(obj, &mut top);
-            aligned(&mut out, &top);
-        }
+    multiline(&mut w, "Labels", &meta::labels(obj), usize::MAX);
+    let mut annotations = meta::annotations(obj);
+    annotations.remove(LAST_APPLIED);
+    multiline(&mut w, "Annotations", &annotations, MAX_ANNOTATION_LEN);
+    match obj.get("kind").and_then(Value::as_str).unwrap_or_default() {
+        "Service" => service(&mut w, obj),
         "Namespace" => {
-            top.push(("Status".into(), str_at(obj, "/status/phase")));
-            aligned(&mut out, &top);
-            out.push_str("\nNo resource quota.\n\nNo LimitRange resource.\n");
-            return out;
+            line(
+                &mut w,
+                0,
+                &format!("Status:\t{}", text(obj.pointer("/status/phase"))),
+            );
+            // Quotas and limit ranges are not served, so kubectl says nothing about them either.
+            return crate::cli::printer::TabWriter::with_layout(0, 2).format(&w);
         }
         _ => {
-            top.push(("API Version".into(), str_at(obj, "/apiVersion")));
-            top.push(("Kind".into(), kind.into()));
-            aligned(&mut out, &top);
-            let mut rest = obj.clone();
-            if let Some(m) = rest.as_object_mut() {
-                for k in ["apiVersion", "kind"] {
-                    m.remove(k);
-                }
-                if let Some(md) = m.get_mut("metadata").and_then(Value::as_object_mut) {
-                    for k in ["name", "namespace", "labels", "annotations"] {
-                        md.remove(k);
-                    }
-                }
-            }
-            if let Some(m) = rest.as_object() {
-                for (k, v) in m {
-                    generic(&mut out, k, v, 0);
-                }
+            let skip = [
+                ".metadata.managedFields",
+                ".metadata.name",
+                ".metadata.namespace",
+                ".metadata.labels",
+                ".metadata.annotations",
+            ];
+            if let Some(m) = obj.as_object() {
+                content(&mut w, 0, m, "", &skip);
             }
         }
     }
-    events_section(&mut out, events);
-    out
+    events_section(&mut w, events);
+    crate::cli::printer::TabWriter::with_layout(0, 2).format(&w)
 }
 
-fn str_at(obj: &Value, ptr: &str) -> String {
-    match obj.pointer(ptr) {
+/// One line at an indentation level (two spaces a level).
+fn line(w: &mut String, level: usize, s: &str) {
+    let _ = writeln!(w, "{}{s}", "  ".repeat(level));
+}
+
+fn text(v: Option<&Value>) -> String {
+    match v {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Null) | None => String::new(),
         Some(v) => v.to_string(),
     }
 }
 
-/// `k=v` pairs one per line, aligned under the first; `<none>` when empty.
-fn pairs(m: &BTreeMap<String, String>) -> String {
+/// `Labels:\tk=v` with each further pair on its own line under the first; `<none>` when empty.
+fn multiline(w: &mut String, title: &str, m: &BTreeMap<String, String>, max: usize) {
     if m.is_empty() {
-        return "<none>".into();
+        line(w, 0, &format!("{title}:\t<none>"));
+        return;
     }
-    m.iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("\n")
+    for (i, (k, v)) in m.iter().enumerate() {
+        let v: String = if v.chars().count() > max {
+            v.chars().take(max).chain("...".chars()).collect()
+        } else {
+            v.clone()
+        };
+        let head = if i == 0 {
+            format!("{title}:")
+        } else {
+            String::new()
+        };
+        line(w, 0, &format!("{head}\t{k}={v}"));
+    }
 }
 
-/// Print `Key:  value` lines with values aligned, continuation lines indented to the value column.
-fn aligned(out: &mut String, rows: &[(String, String)]) {
-    let width = rows.iter().map(|(k, _)| k.len() + 1).max().unwrap_or(0) + 2;
-    for (k, v) in rows {
-        let mut lines = v.lines();
-        let first = lines.next().unwrap_or_default();
-        let _ = writeln!(out, "{:<width$}{first}", format!("{k}:"));
-        for l in lines {
-            let _ = writeln!(out, "{:width$}{l}", "");
-        }
-    }
-    // Empty values (`Endpoints:`) leave no trailing spaces, as kubectl's tabwriter output.
-    let trimmed: String = out
-        .lines()
-        .map(str::trim_end)
-        .collect::<Vec<_>>()
-        .join("\n");
-    *out = trimmed + "\n";
-}
-
-fn service(svc: &Value, top: &mut Vec<(String, String)>) {
-    let selector: BTreeMap<String, String> = svc
-        .pointer("/spec/selector")
+fn service(w: &mut String, svc: &Value) {
+    let spec = svc.get("spec").cloned().unwrap_or_default();
+    let selector: Vec<String> = spec
+        .get("selector")
         .and_then(Value::as_object)
         .map(|m| {
-            m.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-                .collect()
+            let mut v: Vec<String> = m
+                .iter()
+                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+                .collect();
+            v.sort();
+            v
         })
         .unwrap_or_default();
+    let joined = |v: &Value| -> String {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+            .unwrap_or_default()
+    };
     let sel = if selector.is_empty() {
         "<none>".to_string()
     } else {
-        selector
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join(",")
+        selector.join(",")
     };
-    top.push(("Selector".into(), sel));
-    top.push(("Type".into(), str_at(svc, "/spec/type")));
-    top.push((
-        "IP Family Policy".into(),
-        str_at(svc, "/spec/ipFamilyPolicy"),
-    ));
-    let fams: Vec<String> = svc
-        .pointer("/spec/ipFamilies")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|v| v.as_str().map(str::to_string))
-        .collect();
-    top.push(("IP Families".into(), fams.join(",")));
-    top.push(("IP".into(), str_at(svc, "/spec/clusterIP")));
-    let ips: Vec<String> = svc
-        .pointer("/spec/clusterIPs")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|v| v.as_str().map(str::to_string))
-        .collect();
-    top.push(("IPs".into(), ips.join(",")));
-    let lb: Vec<String> = svc
+    line(w, 0, &format!("Selector:\t{sel}"));
+    line(w, 0, &format!("Type:\t{}", text(spec.get("type"))));
+    line(
+        w,
+        0,
+        &format!("IP Family Policy:\t{}", text(spec.get("ipFamilyPolicy"))),
+    );
+    line(
+        w,
+        0,
+        &format!("IP Families:\t{}", joined(&spec["ipFamilies"])),
+    );
+    line(w, 0, &format!("IP:\t{}", text(spec.get("clusterIP"))));
+    line(w, 0, &format!("IPs:\t{}", joined(&spec["clusterIPs"])));
+    let lb: Vec<&str> = svc
         .pointer("/status/loadBalancer/ingress")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .filter_map(|i| i.get("ip").and_then(Value::as_str).map(str::to_string))
+        .filter_map(|i| i.get("ip").and_then(Value::as_str))
         .collect();
     if !lb.is_empty() {
-        top.push(("LoadBalancer Ingress".into(), lb.join(", ")));
+        line(w, 0, &format!("LoadBalancer Ingress:\t{}", lb.join(", ")));
     }
-    for p in svc
-        .pointer("/spec/ports")
+    for p in spec
+        .get("ports")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
     {
-        let name = p.get("name").and_then(Value::as_str).unwrap_or("<unset>");
+        let name = p
+            .get("name")
+            .and_then(Value::as_str)
+            .filter(|n| !n.is_empty())
+            .unwrap_or("<unset>");
         let proto = p.get("protocol").and_then(Value::as_str).unwrap_or("TCP");
-        let port = p.get("port").map(Value::to_string).unwrap_or_default();
-        top.push(("Port".into(), format!("{name}  {port}/{proto}")));
-        let target = match p.get("targetPort") {
-            Some(Value::String(s)) => s.clone(),
-            Some(v) => v.to_string(),
-            None => port.clone(),
-        };
-        top.push(("TargetPort".into(), format!("{target}/{proto}")));
+        let port = text(p.get("port"));
+        line(w, 0, &format!("Port:\t{name}\t{port}/{proto}"));
+        let target = p
+            .get("targetPort")
+            .map(|t| text(Some(t)))
+            .unwrap_or_else(|| port.clone());
+        line(w, 0, &format!("TargetPort:\t{target}/{proto}"));
         if let Some(np) = p.get("nodePort") {
-            top.push(("NodePort".into(), format!("{name}  {np}/{proto}")));
+            line(w, 0, &format!("NodePort:\t{name}\t{np}/{proto}"));
         }
-        top.push(("Endpoints".into(), String::new()));
+        line(w, 0, "Endpoints:\t<none>");
     }
-    top.push((
-        "Session Affinity".into(),
-        str_at(svc, "/spec/sessionAffinity"),
-    ));
-    if svc.pointer("/spec/externalTrafficPolicy").is_some() {
-        top.push((
-            "External Traffic Policy".into(),
-            str_at(svc, "/spec/externalTrafficPolicy"),
-        ));
+    line(
+        w,
+        0,
+        &format!("Session Affinity:\t{}", text(spec.get("sessionAffinity"))),
+    );
+    if spec.get("externalTrafficPolicy").is_some() {
+        line(
+            w,
+            0,
+            &format!(
+                "External Traffic Policy:\t{}",
+                text(spec.get("externalTrafficPolicy"))
+            ),
+        );
     }
-    top.push((
-        "Internal Traffic Policy".into(),
-        str_at(svc, "/spec/internalTrafficPolicy"),
-    ));
+    if spec.get("internalTrafficPolicy").is_some() {
+        line(
+            w,
+            0,
+            &format!(
+                "Internal Traffic Policy:\t{}",
+                text(spec.get("internalTrafficPolicy"))
+            ),
+        );
+    }
 }
 
-/// `creationTimestamp` → `Creation Timestamp`, `uid` → `UID`, as kubectl's generic describer.
-fn title(key: &str) -> String {
-    match key {
-        "uid" => return "UID".into(),
-        "apiVersion" => return "API Version".into(),
-        _ => {}
+/// kubectl's label for a field: camelCase split into title-cased words, common acronyms upper
+/// case (`apiVersion` → `API Version`, `uid` → `UID`); names with other characters as they are.
+fn smart_label(field: &str) -> String {
+    if field.chars().any(|c| !c.is_alphabetic() && c != '-') {
+        return field.to_string();
     }
-    let mut out = String::new();
-    for (i, c) in key.chars().enumerate() {
-        if i == 0 {
-            out.extend(c.to_uppercase());
-        } else if c.is_uppercase() {
-            out.push(' ');
-            out.push(c);
-        } else {
-            out.push(c);
+    let mut words: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let chars: Vec<char> = field.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        let boundary = i > 0
+            && c.is_uppercase()
+            && (chars[i - 1].is_lowercase()
+                || chars.get(i + 1).is_some_and(|n| n.is_lowercase())
+                    && chars[i - 1].is_uppercase());
+        if boundary && !cur.is_empty() {
+            words.push(std::mem::take(&mut cur));
         }
-    }
-    out
-}
-
-fn generic(out: &mut String, key: &str, v: &Value, depth: usize) {
-    let pad = "  ".repeat(depth);
-    match v {
-        Value::Object(m) => {
-            let _ = writeln!(out, "{pad}{}:", title(key));
-            for (k, v) in m {
-                generic(out, k, v, depth + 1);
+        if c == '-' {
+            if !cur.is_empty() {
+                words.push(std::mem::take(&mut cur));
             }
+            continue;
         }
-        Value::Array(items) => {
-            let _ = writeln!(out, "{pad}{}:", title(key));
-            for item in items {
-                match item {
-                    Value::Object(m) => {
-                        for (k, v) in m {
-                            generic(out, k, v, depth + 1);
-                        }
-                    }
-                    other => {
-                        let _ = writeln!(out, "{pad}  {}", scalar(other));
+        cur.push(c);
+    }
+    if !cur.is_empty() {
+        words.push(cur);
+    }
+    words
+        .into_iter()
+        .map(|w| {
+            let upper = w.to_uppercase();
+            if ["API", "URL", "UID", "OSB", "GUID"].contains(&upper.as_str()) {
+                upper
+            } else {
+                let mut cs = w.chars();
+                cs.next()
+                    .map(|f| f.to_uppercase().chain(cs).collect())
+                    .unwrap_or_default()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Every field, keys sorted, maps and lists nested by indentation.
+fn content(w: &mut String, level: usize, m: &Map<String, Value>, prefix: &str, skip: &[&str]) {
+    let mut keys: Vec<&String> = m.keys().collect();
+    keys.sort();
+    for k in keys {
+        let path = format!("{prefix}.{k}");
+        if skip.contains(&path.as_str()) {
+            continue;
+        }
+        match &m[k] {
+            Value::Object(child) => {
+                line(w, level, &format!("{}:", smart_label(k)));
+                content(w, level + 1, child, &path, skip);
+            }
+            Value::Array(items) => {
+                line(w, level, &format!("{}:", smart_label(k)));
+                for item in items {
+                    match item {
+                        Value::Object(child) => content(w, level + 1, child, &path, skip),
+                        other => line(w, level + 1, &go_value(other)),
                     }
                 }
             }
-        }
-        other => {
-            let _ = writeln!(out, "{pad}{}:  {}", title(key), scalar(other));
+            other => line(
+                w,
+                level,
+                &format!("{}:\t{}", smart_label(k), go_value(other)),
+            ),
         }
     }
 }
 
-fn scalar(v: &Value) -> String {
+/// A scalar as Go's `%v` prints it.
+fn go_value(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
         Value::Null => "<nil>".into(),
+        Value::Number(n) => crate::api::gojson::number::number_v(n),
         other => other.to_string(),
     }
 }
 
-fn events_section(out: &mut String, events: &[Value]) {
+fn events_section(w: &mut String, events: &[Value]) {
     if events.is_empty() {
-        out.push_str("Events:  <none>\n");
+        line(w, 0, "Events:\t<none>");
         return;
     }
-    out.push_str("Events:\n");
-    let mut rows = vec![vec![
-        "Type".to_string(),
-        "Reason".into(),
-        "Age".into(),
-        "From".into(),
-        "Message".into(),
-    ]];
-    rows.push(vec![
-        "----".to_string(),
-        "------".into(),
-        "----".into(),
-        "----".into(),
-        "-------".into(),
-    ]);
+    line(w, 0, "Events:");
+    line(w, 1, "Type\tReason\tAge\tFrom\tMessage");
+    line(w, 1, "----\t------\t----\t----\t-------");
     let now = chrono::Utc::now();
     for e in events {
         let age = e
@@ -268,17 +299,34 @@ fn events_section(out: &mut String, events: &[Value]) {
             .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
             .map(|t| crate::api::table::human_duration(now - t.with_timezone(&chrono::Utc)))
             .unwrap_or_else(|| "<unknown>".into());
-        rows.push(vec![
-            str_at(e, "/type"),
-            str_at(e, "/reason"),
+        let row = [
+            text(e.get("type")),
+            text(e.get("reason")),
             age,
-            str_at(e, "/source/component"),
-            str_at(e, "/message"),
-        ]);
+            text(e.pointer("/source/component")),
+            text(e.get("message")),
+        ];
+        line(w, 1, &row.join("\t"));
     }
-    let text: String = rows
-        .iter()
-        .map(|r| format!("  {}\n", r.join("\t")))
-        .collect();
-    out.push_str(&super::printer::TabWriter::with_layout(0, 2).format(&text));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::smart_label;
+
+    #[test]
+    fn labels_like_kubectl() {
+        for (field, want) in [
+            ("apiVersion", "API Version"),
+            ("uid", "UID"),
+            ("creationTimestamp", "Creation Timestamp"),
+            ("resourceVersion", "Resource Version"),
+            ("hosts", "Hosts"),
+            ("http", "Http"),
+            ("x-y", "X Y"),
+            ("app.kubernetes.io/name", "app.kubernetes.io/name"),
+        ] {
+            assert_eq!(smart_label(field), want, "{field}");
+        }
+    }
 }
