@@ -11,6 +11,7 @@ pub mod get;
 pub mod jsonpath;
 pub mod manifest;
 pub mod printer;
+pub mod sample;
 
 use crate::datadir::DataDir;
 use anyhow::Result;
@@ -60,6 +61,9 @@ pub enum Command {
     Label(edit::LabelArgs),
     /// Print the client and server versions.
     Version,
+    /// Run a built-in sample program (what pods of known images run).
+    #[command(hide = true)]
+    Sample(sample::SampleArgs),
 }
 
 /// Options of `meshlite up`.
@@ -112,6 +116,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::Delete(a) => apply::delete(g, a).await,
         Command::Label(a) => edit::label(g, a).await,
         Command::Version => version(g).await,
+        Command::Sample(a) => sample::run(a).await,
     }
 }
 

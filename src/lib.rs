@@ -21,6 +21,8 @@
 //! - [`up`]: `meshlite up`, the foreground control plane.
 //! - [`cli`]: the kubectl-like command line and its printers.
 //! - [`datadir`]: where state lives on disk.
+//! - [`samples`]: built-in programs that stand in for well-known images (httpbin, nginx,
+//!   helloworld, curl), run with the hidden `meshlite sample NAME`.
 
 #![forbid(unsafe_code)]
 
@@ -31,5 +33,6 @@ pub mod cli;
 pub mod datadir;
 pub mod patch;
 pub mod pki;
+pub mod samples;
 pub mod store;
 pub mod up;
