@@ -21,6 +21,9 @@
 //! - [`up`]: `meshlite up`, the foreground control plane.
 //! - [`cli`]: the kubectl-like command line and its printers.
 //! - [`datadir`]: where state lives on disk.
+//! - [`controllers`]: what Deployments and ReplicaSets need done (pure reconcile → actions).
+//! - [`kubelet`]: pieces of the pod runtime — child processes that cannot outlive `up`, the
+//!   host port pool, probes.
 //! - [`samples`]: built-in programs that stand in for well-known images (httpbin, nginx,
 //!   helloworld, curl), run with the hidden `meshlite sample NAME`.
 
@@ -30,7 +33,9 @@ pub mod admission;
 pub mod api;
 pub mod apiserver;
 pub mod cli;
+pub mod controllers;
 pub mod datadir;
+pub mod kubelet;
 pub mod patch;
 pub mod pki;
 pub mod samples;

@@ -3,6 +3,24 @@
 use clap::Parser;
 
 fn main() {
+    // `meshlite launch -- PROGRAM ARGS…` is how every pod process starts: it ties itself to its
+    // parent and then becomes PROGRAM. It runs before anything else (no runtime, no logging).
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("launch") {
+        let rest: Vec<String> = args
+            .iter()
+            .skip(2)
+            .skip_while(|a| *a == "--")
+            .cloned()
+            .collect();
+        let Some((program, program_args)) = rest.split_first() else {
+            eprintln!("usage: meshlite launch -- PROGRAM [ARGS…]");
+            std::process::exit(2);
+        };
+        let e = meshlite::kubelet::process::launch(program, program_args);
+        eprintln!("meshlite launch: {e}");
+        std::process::exit(e.exit_code());
+    }
     let cli = meshlite::cli::Cli::parse();
     let quiet_default = if matches!(cli.command, meshlite::cli::Command::Up(_)) {
         "info"
