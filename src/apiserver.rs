@@ -32,7 +32,7 @@ pub const KUBE_VERSION: (&str, &str) = ("1", "31");
 /// Shared state of the API server.
 pub struct AppState {
     pub store: Store,
-    pub admission: Admission,
+    pub admission: Arc<Admission>,
     /// The bearer token clients must present.
     pub token: String,
     /// `127.0.0.1:PORT`, advertised in `/api`.

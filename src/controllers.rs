@@ -1,8 +1,9 @@
 //! Control loops' decisions: what a Deployment or ReplicaSet needs done, given what exists.
 //!
 //! Each `reconcile` is pure — observed objects in, actions out (kube-rs's reconcile → action
-//! shape) — so rollouts, scaling and status are table-tested without a server. The loops that
-//! watch the store and apply the actions come with the pod runtime.
+//! shape) — so rollouts, scaling and status are table-tested without a server; `runner` is the
+//! loop inside `up` that watches the store and applies the actions.
 
 pub mod deployment;
 pub mod replicaset;
+pub mod runner;

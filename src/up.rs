@@ -56,7 +56,7 @@ pub async fn run(opts: UpOptions) -> Result<()> {
     let (services, _) = store.list(&resources::core("services").key_prefix())?;
     let state = Arc::new(AppState {
         store: store.clone(),
-        admission: Admission::new(&services),
+        admission: Arc::new(Admission::new(&services)),
         token: token.clone(),
         address: format!("127.0.0.1:{port}"),
     });
@@ -68,6 +68,10 @@ pub async fn run(opts: UpOptions) -> Result<()> {
     )
     .with_context(|| format!("cannot write {}", dir.state().display()))?;
 
+    tokio::spawn(crate::controllers::runner::run(
+        store.clone(),
+        state.admission.clone(),
+    ));
     banner(dir, &server);
     apiserver::serve::serve(listener, tls, apiserver::app(state), shutdown_signal()).await;
     println!("meshlite: stopping");

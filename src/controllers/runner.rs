@@ -1,0 +1,223 @@
+//! The control loop: watch Deployments, ReplicaSets and Pods, and apply what `deployment` and
+//! `replicaset` decide — level-triggered, a namespace at a time — plus owner-based garbage
+//! collection (what a deleted owner owned goes too).
+
+use super::{deployment, replicaset};
+use crate::admission::{Admission, FieldValidation};
+use crate::api::meta;
+use crate::api::resources::{self, Resource};
+use crate::store::{Change, Error as StoreError, Store};
+use serde_json::Value;
+use std::collections::{BTreeSet, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How often every namespace is reconciled even without events (progress deadlines, missed work).
+const RESYNC: Duration = Duration::from_secs(10);
+
+/// Run until the store goes away.
+pub async fn run(store: Store, admission: Arc<Admission>) {
+    let deploys = resources::lookup("deployments.apps").expect("deployments are served");
+    let rses = resources::lookup("replicasets.apps").expect("replicasets are served");
+    let pods = resources::core("pods");
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    for res in [deploys, rses, pods] {
+        let (store, tx) = (store.clone(), tx.clone());
+        tokio::spawn(async move { feed(store, res, tx).await });
+    }
+    let mut dirty: BTreeSet<String> = BTreeSet::new();
+    let mut tick = tokio::time::interval(RESYNC);
+    loop {
+        tokio::select! {
+            ns = rx.recv() => match ns {
+                Some(ns) => { dirty.insert(ns); }
+                None => return,
+            },
+            _ = tick.tick() => {
+                if let Ok((all, _)) = store.list(&deploys.key_prefix()) {
+                    dirty.extend(all.iter().filter_map(|d| meta::namespace(d).map(str::to_string)));
+                }
+            }
+        }
+        // Take whatever else arrived, then reconcile each namespace once.
+        while let Ok(ns) = rx.try_recv() {
+            dirty.insert(ns);
+        }
+        for ns in std::mem::take(&mut dirty) {
+            if let Err(e) = reconcile_namespace(&store, &admission, &ns, deploys, rses, pods).await
+            {
+                tracing::warn!(namespace = %ns, error = %e, "reconciling workloads failed; will retry");
+            }
+        }
+    }
+}
+
+/// Turn every change of `res` into "namespace X needs a look".
+async fn feed(
+    store: Store,
+    res: &'static Resource,
+    tx: tokio::sync::mpsc::UnboundedSender<String>,
+) {
+    loop {
+        let mut watch = match store.watch(&res.key_prefix(), None) {
+            Ok(w) => w,
+            Err(_) => return,
+        };
+        while let Some(ev) = watch.next().await {
+            match ev {
+                Ok(ev) => {
+                    if let Some(ns) = meta::namespace(&ev.object) {
+                        if tx.send(ns.to_string()).is_err() {
+                            return;
+                        }
+                    }
+                }
+                // Fell behind: start again from now (a resync covers what was missed).
+                Err(_) => break,
+            }
+        }
+    }
+}
+
+async fn reconcile_namespace(
+    store: &Store,
+    admission: &Admission,
+    ns: &str,
+    deploys: &'static Resource,
+    rses: &'static Resource,
+    pods_res: &'static Resource,
+) -> Result<(), StoreError> {
+    let in_ns = |r: &Resource| format!("{}{ns}/", r.key_prefix());
+    let now = chrono::Utc::now();
+    let (deployments, _) = store.list(&in_ns(deploys))?;
+    let (replicasets, _) = store.list(&in_ns(rses))?;
+    let (pods, _) = store.list(&in_ns(pods_res))?;
+    for d in &deployments {
+        for action in deployment::reconcile(d, &replicasets, &pods, now) {
+            match action {
+                deployment::Action::CreateReplicaSet(rs) => {
+                    create(store, admission, rses, ns, rs).await
+                }
+                deployment::Action::UpdateReplicaSet(rs) => {
+                    replace(store, admission, rses, ns, rs, None).await
+                }
+                deployment::Action::DeleteReplicaSet { name } => {
+                    delete(store, admission, rses, ns, &name).await
+                }
+                deployment::Action::UpdateStatus(status) => {
+                    set_status(store, admission, deploys, ns, d, status).await
+                }
+            }
+        }
+    }
+    let (replicasets, _) = store.list(&in_ns(rses))?;
+    for rs in &replicasets {
+        for action in replicaset::reconcile(rs, &pods, now) {
+            match action {
+                replicaset::Action::CreatePod(p) => create(store, admission, pods_res, ns, p).await,
+                replicaset::Action::DeletePod { name } => {
+                    delete(store, admission, pods_res, ns, &name).await
+                }
+                replicaset::Action::UpdateStatus(status) => {
+                    set_status(store, admission, rses, ns, rs, status).await
+                }
+            }
+        }
+    }
+    // Garbage collection: objects whose controlling owner no longer exists.
+    let owners: HashSet<String> = deployments
+        .iter()
+        .chain(replicasets.iter())
+        .filter_map(|o| {
+            o.pointer("/metadata/uid")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
+        .collect();
+    for (res, objs) in [(rses, &replicasets), (pods_res, &pods)] {
+        for o in objs.iter() {
+            let orphaned = o
+                .pointer("/metadata/ownerReferences")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter(|r| r.get("controller").and_then(Value::as_bool) == Some(true))
+                .filter(|r| {
+                    matches!(
+                        r.get("kind").and_then(Value::as_str),
+                        Some("Deployment" | "ReplicaSet")
+                    )
+                })
+                .any(|r| {
+                    r.get("uid")
+                        .and_then(Value::as_str)
+                        .is_some_and(|u| !owners.contains(u))
+                });
+            if orphaned {
+                delete(store, admission, res, ns, meta::name(o)).await;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Each write below may lose a race with a user's write; the next pass sees the new state and
+/// decides again, so failures are logged, not retried here.
+async fn create(store: &Store, admission: &Admission, res: &Resource, ns: &str, obj: Value) {
+    let admitted =
+        match admission.create(res, res.version(), Some(ns), obj, FieldValidation::Ignore) {
+            Ok(a) => a,
+            Err(e) => return tracing::warn!(error = %e, "a controller's {} was refused", res.kind),
+        };
+    let key = res.key(Some(ns), meta::name(&admitted.object));
+    if let Err(e) = store.create(&key, admitted.object).await {
+        tracing::debug!(error = %e, %key, "controller create skipped");
+    }
+}
+
+async fn replace(
+    store: &Store,
+    admission: &Admission,
+    res: &Resource,
+    ns: &str,
+    obj: Value,
+    sub: Option<&str>,
+) {
+    let key = res.key(Some(ns), meta::name(&obj));
+    let r = store
+        .mutate(&key, |cur| {
+            let cur = cur.ok_or(StoreError::NotFound)?;
+            let a = admission
+                .update(res, res.version(), cur, obj, sub, FieldValidation::Ignore)
+                .map_err(|e| StoreError::Rejected(Box::new(e)))?;
+            Ok(if a.object == *cur {
+                Change::Keep
+            } else {
+                Change::Put(a.object)
+            })
+        })
+        .await;
+    if let Err(e) = r {
+        tracing::debug!(error = %e, %key, "controller update skipped");
+    }
+}
+
+async fn set_status(
+    store: &Store,
+    admission: &Admission,
+    res: &Resource,
+    ns: &str,
+    obj: &Value,
+    status: Value,
+) {
+    let mut next = obj.clone();
+    next["status"] = status;
+    replace(store, admission, res, ns, next, Some("status")).await;
+}
+
+async fn delete(store: &Store, admission: &Admission, res: &Resource, ns: &str, name: &str) {
+    match store.delete(&res.key(Some(ns), name), None).await {
+        Ok(gone) => admission.deleted(res, &gone),
+        Err(e) => tracing::debug!(error = %e, name, "controller delete skipped"),
+    }
+}

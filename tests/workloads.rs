@@ -1,0 +1,112 @@
+//! Deployments inside `up`: a Deployment gets its ReplicaSet and Pods (named as Kubernetes
+//! names them), follows scaling, and deleting an owner deletes what it owns.
+
+mod support;
+
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+use support::Meshlite;
+
+/// Poll `path` until `ok` holds for its JSON (at most 10 s).
+async fn eventually(m: &Meshlite, path: &str, ok: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, v) = m.get(path).await;
+        if ok(&v) {
+            return v;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{path} never got there; last: {v:#}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn items(v: &Value) -> Vec<Value> {
+    v["items"].as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn deployments_get_replicasets_and_pods_and_take_them_away() {
+    let m = Meshlite::start();
+    m.cli(&[
+        "apply",
+        "-f",
+        &support::examples()
+            .join("httpbin/httpbin-nodeport.yaml")
+            .display()
+            .to_string(),
+    ])
+    .ok();
+    let rs = eventually(&m, "/apis/apps/v1/namespaces/default/replicasets", |v| {
+        items(v).len() == 1
+    })
+    .await;
+    let rs = &items(&rs)[0];
+    let rs_name = rs["metadata"]["name"].as_str().unwrap().to_string();
+    let hash = rs["metadata"]["labels"]["pod-template-hash"]
+        .as_str()
+        .unwrap();
+    assert_eq!(rs_name, format!("httpbin-{hash}"));
+    assert_eq!(rs["metadata"]["ownerReferences"][0]["kind"], "Deployment");
+    let pods = eventually(&m, "/api/v1/namespaces/default/pods", |v| {
+        items(v).len() == 1
+    })
+    .await;
+    let pod = &items(&pods)[0];
+    let pod_name = pod["metadata"]["name"].as_str().unwrap();
+    assert!(
+        pod_name.starts_with(&format!("{rs_name}-")) && pod_name.len() == rs_name.len() + 6,
+        "{pod_name}"
+    );
+    assert_eq!(pod["metadata"]["ownerReferences"][0]["name"], rs_name);
+    assert_eq!(
+        pod["spec"]["containers"][0]["image"],
+        "docker.io/mccutchen/go-httpbin:v2.15.0"
+    );
+
+    // Scale up and down through the Deployment.
+    let path = "/apis/apps/v1/namespaces/default/deployments/httpbin";
+    m.send(
+        Method::PATCH,
+        path,
+        "application/merge-patch+json",
+        &json!({"spec": {"replicas": 3}}),
+    )
+    .await;
+    eventually(&m, "/api/v1/namespaces/default/pods", |v| {
+        items(v).len() == 3
+    })
+    .await;
+    m.send(
+        Method::PATCH,
+        path,
+        "application/merge-patch+json",
+        &json!({"spec": {"replicas": 1}}),
+    )
+    .await;
+    eventually(&m, "/api/v1/namespaces/default/pods", |v| {
+        items(v).len() == 1
+    })
+    .await;
+    let d = eventually(&m, path, |d| d["status"]["observedGeneration"] == json!(3)).await;
+    assert_eq!(d["status"]["replicas"], 1);
+
+    // Deleting the Deployment takes its ReplicaSet and Pods with it.
+    assert_eq!(
+        m.send(Method::DELETE, path, "application/json", &json!({}))
+            .await
+            .0,
+        200
+    );
+    eventually(&m, "/apis/apps/v1/namespaces/default/replicasets", |v| {
+        items(v).is_empty()
+    })
+    .await;
+    eventually(&m, "/api/v1/namespaces/default/pods", |v| {
+        items(v).is_empty()
+    })
+    .await;
+}
