@@ -7,6 +7,7 @@
 pub mod discovery;
 pub mod path;
 pub mod rest;
+pub mod scale;
 pub mod serve;
 pub mod watch;
 

@@ -110,3 +110,61 @@ async fn deployments_get_replicasets_and_pods_and_take_them_away() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_scale_subresource_reads_and_writes_replicas() {
+    let m = Meshlite::start();
+    m.cli(&[
+        "create",
+        "deploy",
+        "web",
+        "--image=nginx:1.15",
+        "--replicas=2",
+    ])
+    .ok();
+    let path = "/apis/apps/v1/namespaces/default/deployments/web/scale";
+    let (code, scale) = m.get(path).await;
+    assert_eq!(code, 200);
+    assert_eq!(
+        (scale["kind"].as_str(), scale["spec"]["replicas"].as_i64()),
+        (Some("Scale"), Some(2))
+    );
+    assert_eq!(scale["status"]["selector"], "app=web");
+    let (code, scale) = m
+        .send(
+            Method::PATCH,
+            path,
+            "application/merge-patch+json",
+            &json!({"spec": {"replicas": 4}}),
+        )
+        .await;
+    assert_eq!(
+        (code, scale["spec"]["replicas"].as_i64()),
+        (200, Some(4)),
+        "{scale}"
+    );
+    eventually(&m, "/api/v1/namespaces/default/pods", |v| {
+        items(v).len() == 4
+    })
+    .await;
+    let (code, s) = m
+        .send(
+            Method::PATCH,
+            path,
+            "application/merge-patch+json",
+            &json!({"spec": {"replicas": -1}}),
+        )
+        .await;
+    assert_eq!((code, s["reason"].as_str()), (422, Some("Invalid")), "{s}");
+    if let Some(k) = support::kubectls().into_iter().next() {
+        assert_eq!(
+            m.kubectl(&k, &["scale", "deploy", "web", "--replicas=1"])
+                .ok(),
+            "deployment.apps/web scaled\n"
+        );
+        eventually(&m, "/api/v1/namespaces/default/pods", |v| {
+            items(v).len() == 1
+        })
+        .await;
+    }
+}

@@ -35,7 +35,9 @@ pub async fn handle(
         (Some(name), sub @ (None | Some("status")), "PUT") => update(st, rp, name, sub, q, body).await,
         (Some(name), sub @ (None | Some("status")), "PATCH") => patch(st, rp, name, sub, q, headers, body).await,
         (Some(name), None, "DELETE") => delete(st, rp, name, body).await,
-        (Some(_), Some(sub), _) if matches!(sub, "log" | "exec" | "scale" | "finalize") => Err(ApiError::bad_request(format!(
+        (Some(name), Some("scale"), "GET") => super::scale::get(st, rp, name),
+        (Some(name), Some("scale"), m @ ("PUT" | "PATCH")) => super::scale::update(st, rp, name, q, headers, body, m == "PUT").await,
+        (Some(_), Some(sub), _) if matches!(sub, "log" | "exec" | "finalize") => Err(ApiError::bad_request(format!(
             "the {sub} subresource is served once pods run (it is not available in this version of meshlite)"
         ))),
         _ => Err(ApiError::method_not_allowed(method.as_str())),
