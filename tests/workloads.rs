@@ -94,6 +94,38 @@ async fn deployments_get_replicasets_and_pods_and_take_them_away() {
     let d = eventually(&m, path, |d| d["status"]["observedGeneration"] == json!(3)).await;
     assert_eq!(d["status"]["replicas"], 1);
 
+    // What the controllers did is recorded as Events, found by the object they are about.
+    let q =
+        format!("/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3D{rs_name}");
+    let evs = eventually(&m, &q, |v| {
+        items(v)
+            .iter()
+            .filter(|e| e["reason"] == "SuccessfulDelete")
+            .count()
+            == 2
+    })
+    .await;
+    assert!(items(&evs).iter().any(|e| e["reason"] == "SuccessfulCreate"
+        && e["source"]["component"] == "replicaset-controller"));
+    let evs = eventually(
+        &m,
+        "/api/v1/namespaces/default/events?fieldSelector=involvedObject.kind%3DDeployment",
+        |v| items(v).len() >= 3,
+    )
+    .await;
+    assert!(
+        items(&evs).iter().any(|e| e["message"]
+            .as_str()
+            .is_some_and(|m| m.ends_with("from 0 to 1"))),
+        "{evs:#}"
+    );
+    assert!(
+        items(&evs).iter().any(|e| e["message"]
+            .as_str()
+            .is_some_and(|m| m.ends_with("from 1 to 3"))),
+        "{evs:#}"
+    );
+
     // Deleting the Deployment takes its ReplicaSet and Pods with it.
     assert_eq!(
         m.send(Method::DELETE, path, "application/json", &json!({}))

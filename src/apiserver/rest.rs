@@ -3,6 +3,7 @@
 use super::{present, respond, AppState, Query};
 use crate::admission::{Admitted, FieldValidation};
 use crate::api::meta;
+use crate::api::resources::Resource;
 use crate::api::selector::{FieldSelector, LabelSelector};
 use crate::api::status::{ApiError, ApiResult};
 use crate::api::table;
@@ -68,15 +69,51 @@ pub fn prefix(rp: &ResourcePath) -> String {
 }
 
 /// Parse `labelSelector` and `fieldSelector`.
-pub fn selectors(q: &Query) -> ApiResult<(LabelSelector, FieldSelector)> {
+pub fn selectors(q: &Query, res: &Resource) -> ApiResult<(LabelSelector, FieldSelector)> {
     let labels = LabelSelector::parse(q.get("labelSelector").unwrap_or_default())
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
     let fields = FieldSelector::parse(q.get("fieldSelector").unwrap_or_default())
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
     fields
-        .check_supported(&["metadata.name", "metadata.namespace"])
+        .check_supported(supported_fields(res))
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
     Ok((labels, fields))
+}
+
+/// The field selectors each resource supports, as kube-apiserver indexes them (`kubectl
+/// describe` finds an object's Events with `involvedObject.*`).
+fn supported_fields(res: &Resource) -> &'static [&'static str] {
+    const META: &[&str] = &["metadata.name", "metadata.namespace"];
+    const EVENTS: &[&str] = &[
+        "metadata.name",
+        "metadata.namespace",
+        "involvedObject.kind",
+        "involvedObject.namespace",
+        "involvedObject.name",
+        "involvedObject.uid",
+        "involvedObject.apiVersion",
+        "involvedObject.resourceVersion",
+        "involvedObject.fieldPath",
+        "reason",
+        "reportingComponent",
+        "source",
+        "type",
+    ];
+    const PODS: &[&str] = &[
+        "metadata.name",
+        "metadata.namespace",
+        "spec.nodeName",
+        "spec.restartPolicy",
+        "spec.schedulerName",
+        "spec.serviceAccountName",
+        "status.phase",
+        "status.podIP",
+    ];
+    match res.kind {
+        "Event" => EVENTS,
+        "Pod" => PODS,
+        _ => META,
+    }
 }
 
 fn get(
@@ -110,7 +147,7 @@ fn get(
 
 fn list(st: &AppState, rp: &ResourcePath, q: &Query, headers: &HeaderMap) -> ApiResult<Response> {
     let res = rp.resource;
-    let (labels, fields) = selectors(q)?;
+    let (labels, fields) = selectors(q, rp.resource)?;
     let (items, rev) = st
         .store
         .list(&prefix(rp))
@@ -351,7 +388,7 @@ async fn delete_namespace_contents(st: &AppState, ns: &str) -> ApiResult<()> {
 
 async fn delete_collection(st: &AppState, rp: &ResourcePath, q: &Query) -> ApiResult<Response> {
     let res = rp.resource;
-    let (labels, fields) = selectors(q)?;
+    let (labels, fields) = selectors(q, rp.resource)?;
     let (items, _) = st.store.list(&prefix(rp)).map_err(ApiError::internal)?;
     let mut gone_items = Vec::new();
     for obj in items

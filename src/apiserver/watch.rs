@@ -37,7 +37,7 @@ pub async fn watch(
     q: &Query,
     headers: &HeaderMap,
 ) -> ApiResult<Response> {
-    let (labels, fields) = selectors(q)?;
+    let (labels, fields) = selectors(q, rp.resource)?;
     let as_table = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())

@@ -96,9 +96,45 @@ async fn reconcile_namespace(
         for action in deployment::reconcile(d, &replicasets, &pods, now) {
             match action {
                 deployment::Action::CreateReplicaSet(rs) => {
-                    create(store, admission, rses, ns, rs).await
+                    let msg = format!(
+                        "Scaled up replica set {} from 0 to {}",
+                        meta::name(&rs),
+                        replicas(&rs)
+                    );
+                    create(store, admission, rses, ns, rs).await;
+                    event(
+                        store,
+                        admission,
+                        d,
+                        "ScalingReplicaSet",
+                        &msg,
+                        "deployment-controller",
+                    )
+                    .await;
                 }
                 deployment::Action::UpdateReplicaSet(rs) => {
+                    let was = replicasets
+                        .iter()
+                        .find(|r| meta::name(r) == meta::name(&rs))
+                        .map(replicas)
+                        .unwrap_or(0);
+                    let wanted = replicas(&rs);
+                    if was != wanted {
+                        let dir = if wanted > was { "up" } else { "down" };
+                        let msg = format!(
+                            "Scaled {dir} replica set {} from {was} to {wanted}",
+                            meta::name(&rs)
+                        );
+                        event(
+                            store,
+                            admission,
+                            d,
+                            "ScalingReplicaSet",
+                            &msg,
+                            "deployment-controller",
+                        )
+                        .await;
+                    }
                     replace(store, admission, rses, ns, rs, None).await
                 }
                 deployment::Action::DeleteReplicaSet { name } => {
@@ -114,9 +150,31 @@ async fn reconcile_namespace(
     for rs in &replicasets {
         for action in replicaset::reconcile(rs, &pods, now) {
             match action {
-                replicaset::Action::CreatePod(p) => create(store, admission, pods_res, ns, p).await,
+                replicaset::Action::CreatePod(p) => {
+                    let msg = format!("Created pod: {}", meta::name(&p));
+                    create(store, admission, pods_res, ns, p).await;
+                    event(
+                        store,
+                        admission,
+                        rs,
+                        "SuccessfulCreate",
+                        &msg,
+                        "replicaset-controller",
+                    )
+                    .await;
+                }
                 replicaset::Action::DeletePod { name } => {
-                    delete(store, admission, pods_res, ns, &name).await
+                    delete(store, admission, pods_res, ns, &name).await;
+                    let msg = format!("Deleted pod: {name}");
+                    event(
+                        store,
+                        admission,
+                        rs,
+                        "SuccessfulDelete",
+                        &msg,
+                        "replicaset-controller",
+                    )
+                    .await;
                 }
                 replicaset::Action::UpdateStatus(status) => {
                     set_status(store, admission, rses, ns, rs, status).await
@@ -159,6 +217,40 @@ async fn reconcile_namespace(
         }
     }
     Ok(())
+}
+
+fn replicas(obj: &Value) -> i64 {
+    obj.pointer("/spec/replicas")
+        .and_then(Value::as_i64)
+        .unwrap_or(1)
+}
+
+/// Record a Normal event about `about`, as the controllers of kube-controller-manager do
+/// (`kubectl get events`, `describe`).
+async fn event(
+    store: &Store,
+    admission: &Admission,
+    about: &Value,
+    reason: &str,
+    message: &str,
+    component: &str,
+) {
+    let ns = meta::namespace(about).unwrap_or("default");
+    let nanos = chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default();
+    let at = meta::now_rfc3339();
+    let ev = serde_json::json!({
+        "apiVersion": "v1", "kind": "Event",
+        "metadata": {"name": format!("{}.{nanos:x}", meta::name(about)), "namespace": ns},
+        "involvedObject": {
+            "apiVersion": about.get("apiVersion"), "kind": about.get("kind"), "namespace": ns,
+            "name": meta::name(about), "uid": about.pointer("/metadata/uid"),
+            "resourceVersion": meta::resource_version(about),
+        },
+        "reason": reason, "message": message, "type": "Normal", "count": 1,
+        "source": {"component": component}, "reportingComponent": component, "reportingInstance": "",
+        "firstTimestamp": at, "lastTimestamp": at,
+    });
+    create(store, admission, resources::core("events"), ns, ev).await;
 }
 
 /// Each write below may lose a race with a user's write; the next pass sees the new state and
