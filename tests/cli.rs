@@ -325,6 +325,15 @@ fn meshlite_and_kubectl_print_the_same_tables() {
     m.cli(&["create", "ns", "sidecar-test"]).ok();
     m.cli(&["label", "ns", "sidecar-test", "istio-injection=enabled"])
         .ok();
+    // The Deployment's pod appears a moment after the apply: wait, so both tools see it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while m.cli(&["get", "pods", "-o", "name"]).ok().is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the httpbin pod never appeared"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
     for args in [
         vec!["get", "pod,svc"],
         vec!["get", "svc", "-o", "wide"],
