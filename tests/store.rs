@@ -223,24 +223,8 @@ async fn watch_from_a_revision_sees_every_later_change_in_order() {
 
 #[tokio::test]
 async fn watch_from_a_revision_older_than_history_gets_expired() {
-    let tmp = tempfile::tempdir().unwrap();
     // A short history window so it is easy to fall out of it.
-    let child = std::process::Command::new(support::BIN)
-        .args([
-            "up",
-            "--api-port",
-            "0",
-            "--watch-history",
-            "20",
-            "--data-dir",
-        ])
-        .arg(tmp.path())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut guard = KillOnDrop(child);
-    let m = wait_for(tmp.path(), guard.0.id());
+    let m = Meshlite::start_with(&["--watch-history", "20"]);
     for i in 0..40 {
         assert_eq!(
             m.send(
@@ -262,32 +246,6 @@ async fn watch_from_a_revision_older_than_history_gets_expired() {
         .as_str()
         .unwrap()
         .starts_with("too old resource version: 2"));
-    guard.0.kill().ok();
-}
-
-struct KillOnDrop(std::process::Child);
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Attach to an `up` started by hand (so the test can pass its own flags).
-fn wait_for(dir: &std::path::Path, pid: u32) -> Meshlite {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    loop {
-        let ok = std::fs::read_to_string(dir.join("up.json"))
-            .ok()
-            .and_then(|s| serde_json::from_str::<Value>(&s).ok())
-            .is_some_and(|v| v["pid"].as_u64() == Some(u64::from(pid)));
-        if ok {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "up did not start");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    Meshlite::attach(dir)
 }
 
 #[tokio::test]

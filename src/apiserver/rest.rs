@@ -45,19 +45,17 @@ pub async fn handle(
     }
 }
 
-fn wants_table(headers: &HeaderMap) -> bool {
+/// Whether the client asked for a `meta.k8s.io` Table (kubectl's human-readable `get`).
+pub fn wants_table(headers: &HeaderMap) -> bool {
     headers
         .get(axum::http::header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("as=Table"))
 }
 
-fn include(q: &Query) -> table::Include {
-    match q.get("includeObject") {
-        Some("None") => table::Include::None,
-        Some("Object") => table::Include::Object,
-        _ => table::Include::Metadata,
-    }
+/// What each Table row carries (`?includeObject=`).
+pub fn include(q: &Query) -> table::Include {
+    table::Include::from_query(q.get("includeObject"))
 }
 
 /// The storage key prefix a collection request covers.

@@ -4,7 +4,7 @@ use super::{present, AppState, Query};
 use crate::api::status::{ApiError, ApiResult};
 use crate::api::table;
 use crate::apiserver::path::ResourcePath;
-use crate::apiserver::rest::{prefix, selectors};
+use crate::apiserver::rest::{include, prefix, selectors, wants_table};
 use crate::store::{EventType, Watch};
 use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderValue};
@@ -38,15 +38,8 @@ pub async fn watch(
     headers: &HeaderMap,
 ) -> ApiResult<Response> {
     let (labels, fields) = selectors(q, rp.resource)?;
-    let as_table = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("as=Table"));
-    let include = match q.get("includeObject") {
-        Some("None") => table::Include::None,
-        Some("Object") => table::Include::Object,
-        _ => table::Include::Metadata,
-    };
+    let as_table = wants_table(headers);
+    let include = include(q);
     let render = Render {
         rp: rp.clone(),
         labels,

@@ -24,18 +24,29 @@ pub struct Meshlite {
 impl Meshlite {
     /// Start on a fresh temp data dir.
     pub fn start() -> Meshlite {
+        Meshlite::start_with(&[])
+    }
+
+    /// Start on a fresh temp data dir with extra `up` flags.
+    pub fn start_with(flags: &[&str]) -> Meshlite {
         let tmp = tempfile::tempdir().expect("temp dir");
         let dir = tmp.path().to_path_buf();
-        let mut m = Meshlite::start_in(&dir);
+        let mut m = Meshlite::launch(&dir, flags);
         m._tmp = Some(tmp);
         m
     }
 
     /// Start on an existing data dir (a restart).
     pub fn start_in(dir: &Path) -> Meshlite {
+        Meshlite::launch(dir, &[])
+    }
+
+    fn launch(dir: &Path, flags: &[&str]) -> Meshlite {
         let _ = std::fs::remove_file(dir.join("up.json"));
         let child = Command::new(BIN)
-            .args(["up", "--api-port", "0", "--data-dir"])
+            .args(["up", "--api-port", "0"])
+            .args(flags)
+            .arg("--data-dir")
             .arg(dir)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
