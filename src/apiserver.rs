@@ -5,7 +5,9 @@
 //! as a `metav1.Status`, so kubectl prints the messages people know.
 
 pub mod discovery;
+pub mod exec;
 pub mod path;
+mod pods;
 pub mod rest;
 pub mod scale;
 pub mod serve;
@@ -38,6 +40,8 @@ pub struct AppState {
     pub token: String,
     /// `127.0.0.1:PORT`, advertised in `/api`.
     pub address: String,
+    /// The node's pod runtime, for `log` and `exec` (absent: those answer "not running").
+    pub kubelet: Option<Arc<crate::kubelet::Kubelet>>,
 }
 
 /// The query string, keeping repeated keys.
@@ -72,6 +76,8 @@ pub fn app(state: Arc<AppState>) -> Router {
     let protected = Router::new()
         .route("/api", get(api_versions))
         .route("/apis", get(api_groups))
+        .route("/api/v1/namespaces/{ns}/pods/{name}/log", get(pods::log))
+        .route("/api/v1/namespaces/{ns}/pods/{name}/exec", any(pods::exec))
         .route("/api/{*rest}", any(resource))
         .route("/apis/{*rest}", any(resource))
         .route("/openapi/v2", get(openapi_v2))

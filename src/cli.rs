@@ -7,10 +7,14 @@ pub mod apply;
 pub mod client;
 pub mod describe;
 pub mod edit;
+pub mod exec;
 pub mod get;
 pub mod jsonpath;
+pub mod logs;
 pub mod manifest;
+mod pods;
 pub mod printer;
+pub mod rollout;
 pub mod sample;
 
 use crate::datadir::DataDir;
@@ -59,6 +63,14 @@ pub enum Command {
     Delete(apply::DeleteArgs),
     /// Add, change or remove labels.
     Label(edit::LabelArgs),
+    /// Print a container's logs.
+    Logs(logs::LogsArgs),
+    /// Run a command in a container (as a local process with its environment).
+    Exec(exec::ExecArgs),
+    /// Manage a Deployment's rollout: status, restart, undo, history.
+    Rollout(rollout::RolloutArgs),
+    /// Set the number of replicas of a Deployment or ReplicaSet.
+    Scale(rollout::ScaleArgs),
     /// Print the client and server versions.
     Version,
     /// Run a built-in sample program (what pods of known images run).
@@ -75,6 +87,30 @@ pub struct UpArgs {
     /// How many change events watches can resume from (older ones get 410 Expired).
     #[arg(long, default_value_t = crate::up::WATCH_HISTORY, hide = true)]
     pub watch_history: usize,
+    /// Host ports given to pods' containerPorts, as FIRST-LAST.
+    #[arg(long, default_value = "20000-29999", value_parser = parse_port_range)]
+    pub host_ports: std::ops::RangeInclusive<u16>,
+    /// Deploy the httpbin demo (NodePort) and print its URL once it answers.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+fn parse_port_range(s: &str) -> std::result::Result<std::ops::RangeInclusive<u16>, String> {
+    let (a, b) = s
+        .split_once('-')
+        .ok_or_else(|| format!("{s:?} is not a port range; write FIRST-LAST, e.g. 20000-29999"))?;
+    let port = |p: &str| {
+        p.trim()
+            .parse::<u16>()
+            .ok()
+            .filter(|p| *p > 0)
+            .ok_or_else(|| format!("{p:?} in {s:?} is not a port number (1-65535)"))
+    };
+    let (a, b) = (port(a)?, port(b)?);
+    if a > b {
+        return Err(format!("{s:?}: the first port must not be above the last"));
+    }
+    Ok(a..=b)
 }
 
 // === impl Global ===
@@ -105,6 +141,8 @@ pub async fn run(cli: Cli) -> Result<i32> {
                 data_dir: g.data_dir(),
                 api_port: a.api_port,
                 watch_history: a.watch_history,
+                host_ports: a.host_ports,
+                demo: a.demo,
             })
             .await?;
             Ok(0)
@@ -115,6 +153,10 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::Describe(a) => get::describe(g, a).await,
         Command::Delete(a) => apply::delete(g, a).await,
         Command::Label(a) => edit::label(g, a).await,
+        Command::Logs(a) => logs::logs(g, a).await,
+        Command::Exec(a) => exec::exec_command(g, a).await,
+        Command::Rollout(a) => rollout::rollout(g, a).await,
+        Command::Scale(a) => rollout::scale(g, a).await,
         Command::Version => version(g).await,
         Command::Sample(a) => sample::run(a).await,
     }

@@ -5,5 +5,6 @@
 //! loop inside `up` that watches the store and applies the actions.
 
 pub mod deployment;
+pub mod endpoints;
 pub mod replicaset;
 pub mod runner;

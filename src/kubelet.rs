@@ -1,9 +1,273 @@
-//! The pod runtime's building blocks: child processes tied to `up` (`process`), the host port
-//! pool for containerPorts (`ports`), and Kubernetes probes (`probe`).
+//! The pod runtime — meshlite's kubelet: every Pod in the store becomes local processes, one
+//! per container, with host ports for its containerPorts, probes, restarts and logs, and its
+//! status written back.
 //!
-//! The loop that runs pods with them comes with the pod runtime; these pieces are complete and
-//! tested on their own.
+//! - [`sync`] watches Pods and keeps one worker per pod; [`pod`] is a pod's life (ports,
+//!   init containers, containers, status, stop); [`container`] one container's life.
+//! - Pure pieces: [`env`] (environment), [`program`] (what an image runs), [`status`] (the
+//!   pod's `status`), [`probe`] parsing, [`ports`] (the host port pool).
+//! - [`process`] starts children that cannot outlive `up`; [`logs`] stores and serves output.
 
+mod container;
+pub mod env;
+pub mod logs;
+mod pod;
 pub mod ports;
 pub mod probe;
 pub mod process;
+pub mod program;
+pub mod status;
+mod sync;
+
+use crate::admission::Admission;
+use crate::api::meta;
+use crate::api::resources;
+use crate::datadir::DataDir;
+use crate::objects::{self, EventType};
+use crate::store::Store;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::ops::RangeInclusive;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub use crate::api::node::{HOST_PORTS_ANNOTATION, NODE_NAME};
+
+/// Every container process carries this variable (the data dir), so a later `up` can find and
+/// stop leftovers of its own data dir — and only those.
+pub const MARKER_ENV: &str = "MESHLITE_DATA_DIR";
+
+/// Default range of host ports for containerPorts: below the NodePort range (30000–32767) and
+/// the kernel's ephemeral ports (32768+).
+pub const DEFAULT_HOST_PORTS: RangeInclusive<u16> = 20000..=29999;
+
+/// How the kubelet is set up.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub data_dir: DataDir,
+    pub host_ports: RangeInclusive<u16>,
+    /// The resolver proxy's port, given to pods as `HTTP_PROXY`.
+    pub proxy_port: Option<u16>,
+    /// This binary (built-in samples and the launcher run from it).
+    pub exe: PathBuf,
+}
+
+/// Where `exec` runs a command for one container.
+#[derive(Debug, Clone)]
+pub struct ExecTarget {
+    pub env: Vec<(String, String)>,
+    pub cwd: PathBuf,
+}
+
+/// The running kubelet: a handle for the API server's `log` and `exec`.
+pub struct Kubelet {
+    shared: Arc<Shared>,
+    sync: tokio::task::JoinHandle<()>,
+}
+
+/// State shared by the sync loop and every pod worker.
+pub(crate) struct Shared {
+    store: Store,
+    admission: Arc<Admission>,
+    dir: DataDir,
+    exe: PathBuf,
+    spawner: process::Spawner,
+    ports: Mutex<ports::PortPool>,
+    proxy_port: Option<u16>,
+    marker: String,
+    targets: Mutex<HashMap<(String, String, String), ExecTarget>>,
+    workers: sync::Workers,
+}
+
+// === impl Kubelet ===
+
+impl Kubelet {
+    /// Stop leftovers of an earlier run of this data dir, then start running the stored pods.
+    pub fn start(store: Store, admission: Arc<Admission>, config: Config) -> Kubelet {
+        let marker = config.data_dir.path().display().to_string();
+        for pid in process::stragglers(MARKER_ENV, &marker) {
+            tracing::info!(pid, "stopping a container process left by an earlier run");
+            let _ = process::kill_group(pid, nix::sys::signal::Signal::SIGKILL);
+        }
+        let shared = Arc::new(Shared {
+            store,
+            admission,
+            dir: config.data_dir,
+            spawner: process::Spawner::new(Some(config.exe.clone())),
+            exe: config.exe,
+            ports: Mutex::new(ports::PortPool::new(config.host_ports)),
+            proxy_port: config.proxy_port,
+            marker,
+            targets: Mutex::new(HashMap::new()),
+            workers: Mutex::new(HashMap::new()),
+        });
+        let sync = tokio::spawn(sync::run(shared.clone()));
+        Kubelet { shared, sync }
+    }
+
+    /// Where `exec` into `container` (default: the first) of a pod runs; `None` when it is not
+    /// running.
+    pub fn exec_target(&self, ns: &str, pod: &str, container: &str) -> Option<ExecTarget> {
+        self.shared
+            .targets
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&(ns.to_string(), pod.to_string(), container.to_string()))
+            .cloned()
+    }
+
+    /// The log file of a container (`previous`: the run before the current one).
+    pub fn log_path(&self, ns: &str, pod: &str, container: &str, previous: bool) -> PathBuf {
+        log_path(&self.shared.dir, ns, pod, container, previous)
+    }
+
+    /// Stop every pod's processes (each with its grace period, at most `limit`), leaving the
+    /// pods in the store so the next `up` starts them again.
+    pub async fn shutdown(self, limit: Duration) {
+        self.sync.abort();
+        let _ = self.sync.await;
+        sync::stop_all(&self.shared, limit).await;
+    }
+}
+
+/// `DIR/logs/<ns>_<pod>/<container>.log` (or `.previous.log`).
+pub fn log_path(dir: &DataDir, ns: &str, pod: &str, container: &str, previous: bool) -> PathBuf {
+    let file = if previous {
+        format!("{container}.previous.log")
+    } else {
+        format!("{container}.log")
+    };
+    dir.path()
+        .join("logs")
+        .join(format!("{ns}_{pod}"))
+        .join(file)
+}
+
+// === impl Shared ===
+
+impl Shared {
+    async fn record(
+        &self,
+        about: &Value,
+        kind: EventType,
+        reason: &str,
+        message: &str,
+        field_path: Option<&str>,
+    ) {
+        self.record_as(about, kind, reason, message, field_path, "kubelet")
+            .await
+    }
+
+    async fn record_as(
+        &self,
+        about: &Value,
+        kind: EventType,
+        reason: &str,
+        message: &str,
+        field_path: Option<&str>,
+        component: &str,
+    ) {
+        objects::record(
+            &self.store,
+            &self.admission,
+            about,
+            kind,
+            reason,
+            message,
+            component,
+            field_path,
+        )
+        .await
+    }
+
+    /// The environment inputs for a container starting now.
+    fn env_context(&self, pod: &container::PodContext, spec: &Value) -> env::Context {
+        let ns = meta::namespace(&pod.pod).unwrap_or("default");
+        let services = self
+            .store
+            .list(&format!(
+                "{}{ns}/",
+                resources::core("services").key_prefix()
+            ))
+            .map(|(s, _)| s)
+            .unwrap_or_default();
+        let sample = crate::samples::for_image(
+            spec.get("image")
+                .and_then(Value::as_str)
+                .unwrap_or_default(),
+        );
+        env::Context {
+            host_ports: pod.host_ports.clone(),
+            listen_port: listen_port(spec, sample.as_ref(), &pod.host_ports),
+            services,
+            proxy_port: self.proxy_port,
+            path: self.path(&pod.workdir),
+            passthrough: ["HOME", "LANG", "USER", "TMPDIR", "TERM"]
+                .iter()
+                .filter_map(|k| std::env::var(k).ok().map(|v| (k.to_string(), v)))
+                .collect(),
+        }
+    }
+
+    /// PATH: the pod's helper folder (the built-in `curl`) first, then the machine's.
+    fn path(&self, workdir: &std::path::Path) -> String {
+        let host = std::env::var("PATH").unwrap_or_else(|_| "/usr/local/bin:/usr/bin:/bin".into());
+        format!("{}:{host}", workdir.join(".meshlite-bin").display())
+    }
+
+    fn set_exec_target(
+        &self,
+        pod: &Value,
+        container: &str,
+        env: Vec<(String, String)>,
+        cwd: PathBuf,
+    ) {
+        let key = (
+            meta::namespace(pod).unwrap_or_default().to_string(),
+            meta::name(pod).to_string(),
+            container.to_string(),
+        );
+        self.targets
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, ExecTarget { env, cwd });
+    }
+
+    fn forget_pod(&self, ns: &str, pod: &str) {
+        self.targets
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|(n, p, _), _| !(n == ns && p == pod));
+    }
+}
+
+/// The port a container's program listens on (`PORT`): for a built-in sample, the host port of
+/// its image's usual port when declared, else of the first declared port, else of its usual
+/// port (mapped even when undeclared, as `create deploy --image=nginx` declares none); for
+/// other programs, the first declared port.
+pub fn listen_port(
+    spec: &Value,
+    sample: Option<&crate::samples::Sample>,
+    host_ports: &BTreeMap<u16, u16>,
+) -> Option<u16> {
+    let declared = container_ports(spec);
+    let wanted = match sample {
+        Some(s) if declared.contains(&s.default_port()) => Some(s.default_port()),
+        Some(s) if declared.is_empty() && s.default_port() != 0 => Some(s.default_port()),
+        _ => declared.first().copied(),
+    }?;
+    host_ports.get(&wanted).copied()
+}
+
+/// A container's declared TCP containerPorts, in order.
+pub fn container_ports(spec: &Value) -> Vec<u16> {
+    spec.get("ports")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|p| p.get("protocol").and_then(Value::as_str).unwrap_or("TCP") == "TCP")
+        .filter_map(|p| p.get("containerPort").and_then(Value::as_u64))
+        .filter_map(|p| u16::try_from(p).ok())
+        .collect()
+}

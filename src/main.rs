@@ -21,7 +21,20 @@ fn main() {
         eprintln!("meshlite launch: {e}");
         std::process::exit(e.exit_code());
     }
-    let cli = meshlite::cli::Cli::parse();
+    // Pods of the curl image find `curl` on their PATH: a link to this binary, which then acts
+    // as the built-in curl.
+    let invoked_as = args
+        .first()
+        .and_then(|a| std::path::Path::new(a).file_name())
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let cli = if invoked_as == "curl" {
+        let mut argv = vec!["meshlite".to_string(), "sample".into(), "curl".into()];
+        argv.extend(args.iter().skip(1).cloned());
+        meshlite::cli::Cli::parse_from(argv)
+    } else {
+        meshlite::cli::Cli::parse()
+    };
     let quiet_default = if matches!(cli.command, meshlite::cli::Command::Up(_)) {
         "info"
     } else {

@@ -6,6 +6,7 @@
 //! repository name; registry and tag are ignored, so `docker.io/mccutchen/go-httpbin:v2.15.0`
 //! and `mccutchen/go-httpbin` are the same program.
 
+pub mod access_log;
 pub mod curl;
 pub mod helloworld;
 pub mod httpbin;

@@ -5,6 +5,7 @@ use crate::admission::{Admission, FieldValidation};
 use crate::api::resources;
 use crate::apiserver::{self, AppState};
 use crate::datadir::DataDir;
+use crate::kubelet::{self, Kubelet};
 use crate::pki::{self, Pki};
 use crate::store::Store;
 use anyhow::{anyhow, bail, Context, Result};
@@ -14,6 +15,11 @@ use std::fs::File;
 use std::io::Write;
 use std::sync::Arc;
 use tokio::net::TcpListener;
+
+mod demo;
+
+/// The longest `up` waits for pods to stop when it shuts down.
+const STOP_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// How many change events are kept for watches to resume from.
 pub const WATCH_HISTORY: usize = 10_000;
@@ -26,6 +32,10 @@ pub struct UpOptions {
     pub api_port: u16,
     /// Change events kept for watches to resume from.
     pub watch_history: usize,
+    /// Host ports handed to containerPorts.
+    pub host_ports: std::ops::RangeInclusive<u16>,
+    /// Deploy the demo and report when it answers.
+    pub demo: bool,
 }
 
 /// Run the control plane until a shutdown signal.
@@ -54,11 +64,27 @@ pub async fn run(opts: UpOptions) -> Result<()> {
     let server = format!("https://127.0.0.1:{port}");
 
     let (services, _) = store.list(&resources::core("services").key_prefix())?;
+    let admission = Arc::new(Admission::new(&services));
+    // Pods get this proxy as HTTP_PROXY, so Service names resolve from plain apps.
+    let resolver = TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .context("cannot listen for the Service name resolver on 127.0.0.1")?;
+    let kubelet = Arc::new(Kubelet::start(
+        store.clone(),
+        admission.clone(),
+        kubelet::Config {
+            data_dir: dir.clone(),
+            host_ports: opts.host_ports.clone(),
+            proxy_port: Some(resolver.local_addr()?.port()),
+            exe: std::env::current_exe().context("cannot find the meshlite executable")?,
+        },
+    ));
     let state = Arc::new(AppState {
         store: store.clone(),
-        admission: Arc::new(Admission::new(&services)),
+        admission: admission.clone(),
         token: token.clone(),
         address: format!("127.0.0.1:{port}"),
+        kubelet: Some(kubelet.clone()),
     });
     bootstrap(&state, port).await?;
     write_kubeconfig(dir, &server, &pki.ca_pem, &token)?;
@@ -68,13 +94,26 @@ pub async fn run(opts: UpOptions) -> Result<()> {
     )
     .with_context(|| format!("cannot write {}", dir.state().display()))?;
 
-    tokio::spawn(crate::controllers::runner::run(
+    let controllers = tokio::spawn(crate::controllers::runner::run(
         store.clone(),
-        state.admission.clone(),
+        admission.clone(),
+    ));
+    let network = tokio::spawn(crate::serviceproxy::run(
+        store.clone(),
+        admission.clone(),
+        resolver,
     ));
     banner(dir, &server);
+    if opts.demo {
+        tokio::spawn(demo::run(store.clone(), admission.clone()));
+    }
     apiserver::serve::serve(listener, tls, apiserver::app(state), shutdown_signal()).await;
     println!("meshlite: stopping");
+    controllers.abort();
+    network.abort();
+    if let Ok(kubelet) = Arc::try_unwrap(kubelet) {
+        kubelet.shutdown(STOP_LIMIT).await;
+    }
     store.flush()?;
     let _ = std::fs::remove_file(dir.state());
     Ok(())

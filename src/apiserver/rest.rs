@@ -8,6 +8,7 @@ use crate::api::selector::{FieldSelector, LabelSelector};
 use crate::api::status::{ApiError, ApiResult};
 use crate::api::table;
 use crate::apiserver::path::ResourcePath;
+use crate::objects;
 use crate::patch;
 use crate::store::{Change, Error as StoreError};
 use axum::http::{HeaderMap, Method};
@@ -352,13 +353,19 @@ async fn delete(st: &AppState, rp: &ResourcePath, name: &str, body: Bytes) -> Ap
         }
         delete_namespace_contents(st, name).await?;
     }
-    let key = res.key(rp.namespace.as_deref(), name);
-    let gone = st
-        .store
-        .delete(&key, precondition.as_deref())
-        .await
-        .map_err(|e| super::from_store(e, res, name))?;
-    st.admission.deleted(res, &gone);
+    let grace = opts.get("gracePeriodSeconds").and_then(Value::as_i64);
+    let gone = objects::delete(
+        &st.store,
+        &st.admission,
+        res,
+        rp.namespace.as_deref(),
+        name,
+        precondition.as_deref(),
+        grace,
+    )
+    .await
+    .map_err(|e| super::from_store(e, res, name))?
+    .object();
     Ok(respond(200, &present(res, &rp.version, gone), &[]))
 }
 
@@ -400,15 +407,18 @@ async fn delete_collection(st: &AppState, rp: &ResourcePath, q: &Query) -> ApiRe
         if res.kind == "Namespace" {
             delete_namespace_contents(st, &name).await?;
         }
-        match st
-            .store
-            .delete(&res.key(meta::namespace(&obj), &name), None)
-            .await
+        match objects::delete(
+            &st.store,
+            &st.admission,
+            res,
+            meta::namespace(&obj),
+            &name,
+            None,
+            None,
+        )
+        .await
         {
-            Ok(gone) => {
-                st.admission.deleted(res, &gone);
-                gone_items.push(present(res, &rp.version, gone));
-            }
+            Ok(gone) => gone_items.push(present(res, &rp.version, gone.object())),
             Err(StoreError::NotFound) => {}
             Err(e) => return Err(ApiError::internal(e)),
         }

@@ -1,7 +1,7 @@
 //! The CLI's connection to the API: kubeconfig loading, HTTPS with the local CA, bearer token,
 //! and error messages that say what to do when meshlite is not running.
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use base64::Engine;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
@@ -18,6 +18,9 @@ pub struct Client {
     data_dir: PathBuf,
     /// The namespace of the kubeconfig's current context.
     pub default_namespace: String,
+    /// The cluster's CA (PEM), for connections made outside reqwest (exec's WebSocket).
+    ca_pem: Option<Vec<u8>>,
+    insecure: bool,
 }
 
 /// A failed API call: the server's Status, or a transport problem.
@@ -136,6 +139,7 @@ impl Client {
                     .map(str::to_string)
             })
             .unwrap_or_default();
+        let mut ca_pem = None;
         let mut builder = reqwest::Client::builder()
             .use_rustls_tls()
             .tls_built_in_root_certs(false);
@@ -152,12 +156,13 @@ impl Client {
                     )
                 })?;
             builder = builder.add_root_certificate(reqwest::Certificate::from_pem(&pem)?);
+            ca_pem = Some(pem);
         }
-        if cluster
+        let insecure = cluster
             .get("insecure-skip-tls-verify")
             .and_then(Value::as_bool)
-            == Some(true)
-        {
+            == Some(true);
+        if insecure {
             builder = builder.danger_accept_invalid_certs(true);
         }
         let default_namespace = ctx
@@ -171,6 +176,8 @@ impl Client {
             token,
             data_dir: data_dir.to_path_buf(),
             default_namespace,
+            ca_pem,
+            insecure,
         })
     }
 
@@ -240,6 +247,33 @@ impl Client {
         } else {
             anyhow!("request to {} failed: {e}", self.server)
         }
+    }
+
+    /// The bearer token.
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// TLS settings trusting the kubeconfig's CA, for the exec WebSocket.
+    pub fn tls_config(&self) -> Result<std::sync::Arc<rustls::ClientConfig>> {
+        if self.insecure {
+            bail!("insecure-skip-tls-verify is not supported by meshlite exec; give the cluster's certificate-authority-data");
+        }
+        let mut roots = rustls::RootCertStore::empty();
+        if let Some(pem) = &self.ca_pem {
+            for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
+                roots
+                    .add(cert.context("the kubeconfig's CA is not valid PEM")?)
+                    .context("the kubeconfig's CA certificate is not usable")?;
+            }
+        }
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .context("TLS setup failed")?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        Ok(std::sync::Arc::new(config))
     }
 
     pub async fn get_json(&self, path: &str) -> Result<Value, ApiFailure> {

@@ -7,6 +7,16 @@ use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+mod containers;
+mod endpoints;
+mod fields;
+mod pod;
+mod volumes;
+mod workloads;
+
+#[cfg(test)]
+mod tests;
+
 /// kubectl never shows this annotation in `describe`.
 const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 /// Longer annotation values are cut, as kubectl's describer does.
@@ -14,7 +24,34 @@ const MAX_ANNOTATION_LEN: usize = 140;
 
 /// Render one object (and the events about it).
 pub fn render(obj: &Value, events: &[Value]) -> String {
+    render_with(obj, events, &[], &chrono::Local::now())
+}
+
+/// Render one object with the objects its describer lists too: the namespace's ReplicaSets for
+/// a Deployment (split into old and new), its pods for a ReplicaSet (counted by phase); other
+/// kinds ignore `related`. Times print in `now`'s zone, as kubectl prints local times.
+pub fn render_with<Tz: chrono::TimeZone>(
+    obj: &Value,
+    events: &[Value],
+    related: &[Value],
+    now: &chrono::DateTime<Tz>,
+) -> String
+where
+    Tz::Offset: std::fmt::Display,
+{
     let mut w = String::new();
+    // These kinds have describers of their own, each with its own order of the common fields.
+    let kind = obj.get("kind").and_then(Value::as_str).unwrap_or_default();
+    if matches!(kind, "Pod" | "Deployment" | "ReplicaSet" | "Endpoints") {
+        match kind {
+            "Pod" => pod::pod(&mut w, obj, now),
+            "Deployment" => workloads::deployment(&mut w, obj, related, now),
+            "ReplicaSet" => workloads::replica_set(&mut w, obj, related, now),
+            _ => endpoints::endpoints(&mut w, obj),
+        }
+        events_section(&mut w, events);
+        return crate::cli::printer::TabWriter::with_layout(0, 2).format(&w);
+    }
     line(&mut w, 0, &format!("Name:\t{}", meta::name(obj)));
     if obj.pointer("/metadata/namespace").is_some()
         || obj.get("kind").and_then(Value::as_str) != Some("Namespace")
@@ -293,12 +330,22 @@ fn events_section(w: &mut String, events: &[Value]) {
     line(w, 1, "----\t------\t----\t----\t-------");
     let now = chrono::Utc::now();
     for e in events {
-        let age = e
-            .get("lastTimestamp")
-            .and_then(Value::as_str)
-            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-            .map(|t| crate::api::table::human_duration(now - t.with_timezone(&chrono::Utc)))
-            .unwrap_or_else(|| "<unknown>".into());
+        let since = |field: &str| {
+            e.get(field)
+                .and_then(Value::as_str)
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| crate::api::table::human_duration(now - t.with_timezone(&chrono::Utc)))
+                .unwrap_or_else(|| "<unknown>".into())
+        };
+        // Repeats read `3s (x2 over 99s)`, as kubectl shows aggregated events.
+        let age = match e.get("count").and_then(Value::as_i64) {
+            Some(n) if n > 1 => format!(
+                "{} (x{n} over {})",
+                since("lastTimestamp"),
+                since("firstTimestamp")
+            ),
+            _ => since("firstTimestamp"),
+        };
         let row = [
             text(e.get("type")),
             text(e.get("reason")),
@@ -307,26 +354,5 @@ fn events_section(w: &mut String, events: &[Value]) {
             text(e.get("message")),
         ];
         line(w, 1, &row.join("\t"));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::smart_label;
-
-    #[test]
-    fn labels_like_kubectl() {
-        for (field, want) in [
-            ("apiVersion", "API Version"),
-            ("uid", "UID"),
-            ("creationTimestamp", "Creation Timestamp"),
-            ("resourceVersion", "Resource Version"),
-            ("hosts", "Hosts"),
-            ("http", "Http"),
-            ("x-y", "X Y"),
-            ("app.kubernetes.io/name", "app.kubernetes.io/name"),
-        ] {
-            assert_eq!(smart_label(field), want, "{field}");
-        }
     }
 }

@@ -380,8 +380,24 @@ pub async fn describe(g: &Global, a: DescribeArgs) -> Result<i32> {
                 match client.get_json(&format!("{base}/{n}")).await {
                     Ok(o) => v.push(o),
                     Err(f) => {
-                        eprintln!("{}", f.render(""));
-                        failed = true;
+                        // As kubectl: no exact match describes every object whose name starts
+                        // with the given one (`describe pod httpbin`).
+                        let by_prefix: Vec<Value> = match client.get_json(&base).await {
+                            Ok(list) => list
+                                .get("items")
+                                .and_then(Value::as_array)
+                                .into_iter()
+                                .flatten()
+                                .filter(|o| crate::api::meta::name(o).starts_with(n.as_str()))
+                                .cloned()
+                                .collect(),
+                            Err(_) => Vec::new(),
+                        };
+                        if by_prefix.is_empty() {
+                            eprintln!("{}", f.render(""));
+                            failed = true;
+                        }
+                        v.extend(by_prefix);
                     }
                 }
             }
@@ -393,10 +409,30 @@ pub async fn describe(g: &Global, a: DescribeArgs) -> Result<i32> {
             }
             first = false;
             let events = events_for(&client, &obj).await;
-            print!("{}", super::describe::render(&obj, &events));
+            let related = related_for(&client, &obj).await;
+            print!(
+                "{}",
+                super::describe::render_with(&obj, &events, &related, &chrono::Local::now())
+            );
         }
     }
     Ok(i32::from(failed))
+}
+
+/// What a describer lists besides the object: a Deployment's ReplicaSets, a ReplicaSet's pods.
+async fn related_for(client: &Client, obj: &Value) -> Vec<Value> {
+    let ns = crate::api::meta::namespace(obj).unwrap_or("default");
+    let path = match obj.get("kind").and_then(Value::as_str) {
+        Some("Deployment") => format!("/apis/apps/v1/namespaces/{ns}/replicasets"),
+        Some("ReplicaSet") => format!("/api/v1/namespaces/{ns}/pods"),
+        _ => return Vec::new(),
+    };
+    client
+        .get_json(&path)
+        .await
+        .ok()
+        .and_then(|l| l.get("items").and_then(Value::as_array).cloned())
+        .unwrap_or_default()
 }
 
 /// Events about one object, oldest first.

@@ -2,11 +2,12 @@
 //! `replicaset` decide — level-triggered, a namespace at a time — plus owner-based garbage
 //! collection (what a deleted owner owned goes too).
 
-use super::{deployment, replicaset};
-use crate::admission::{Admission, FieldValidation};
+use super::{deployment, endpoints, replicaset};
+use crate::admission::Admission;
 use crate::api::meta;
 use crate::api::resources::{self, Resource};
-use crate::store::{Change, Error as StoreError, Store};
+use crate::objects::{self, EventType};
+use crate::store::{Error as StoreError, Store};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
@@ -21,7 +22,7 @@ pub async fn run(store: Store, admission: Arc<Admission>) {
     let rses = resources::lookup("replicasets.apps").expect("replicasets are served");
     let pods = resources::core("pods");
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
-    for res in [deploys, rses, pods] {
+    for res in [deploys, rses, pods, resources::core("services")] {
         let (store, tx) = (store.clone(), tx.clone());
         tokio::spawn(async move { feed(store, res, tx).await });
     }
@@ -101,7 +102,7 @@ async fn reconcile_namespace(
                         meta::name(&rs),
                         replicas(&rs)
                     );
-                    create(store, admission, rses, ns, rs).await;
+                    objects::create(store, admission, rses, ns, rs).await;
                     event(
                         store,
                         admission,
@@ -135,7 +136,7 @@ async fn reconcile_namespace(
                         )
                         .await;
                     }
-                    replace(store, admission, rses, ns, rs, None).await
+                    objects::replace(store, admission, rses, ns, rs, None).await;
                 }
                 deployment::Action::DeleteReplicaSet { name } => {
                     delete(store, admission, rses, ns, &name).await
@@ -152,7 +153,7 @@ async fn reconcile_namespace(
             match action {
                 replicaset::Action::CreatePod(p) => {
                     let msg = format!("Created pod: {}", meta::name(&p));
-                    create(store, admission, pods_res, ns, p).await;
+                    objects::create(store, admission, pods_res, ns, p).await;
                     event(
                         store,
                         admission,
@@ -182,6 +183,7 @@ async fn reconcile_namespace(
             }
         }
     }
+    sync_endpoints(store, admission, ns, &pods).await?;
     // Garbage collection: objects whose controlling owner no longer exists.
     let owners: HashSet<String> = deployments
         .iter()
@@ -225,75 +227,6 @@ fn replicas(obj: &Value) -> i64 {
         .unwrap_or(1)
 }
 
-/// Record a Normal event about `about`, as the controllers of kube-controller-manager do
-/// (`kubectl get events`, `describe`).
-async fn event(
-    store: &Store,
-    admission: &Admission,
-    about: &Value,
-    reason: &str,
-    message: &str,
-    component: &str,
-) {
-    let ns = meta::namespace(about).unwrap_or("default");
-    let nanos = chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default();
-    let at = meta::now_rfc3339();
-    let ev = serde_json::json!({
-        "apiVersion": "v1", "kind": "Event",
-        "metadata": {"name": format!("{}.{nanos:x}", meta::name(about)), "namespace": ns},
-        "involvedObject": {
-            "apiVersion": about.get("apiVersion"), "kind": about.get("kind"), "namespace": ns,
-            "name": meta::name(about), "uid": about.pointer("/metadata/uid"),
-            "resourceVersion": meta::resource_version(about),
-        },
-        "reason": reason, "message": message, "type": "Normal", "count": 1,
-        "source": {"component": component}, "reportingComponent": component, "reportingInstance": "",
-        "firstTimestamp": at, "lastTimestamp": at,
-    });
-    create(store, admission, resources::core("events"), ns, ev).await;
-}
-
-/// Each write below may lose a race with a user's write; the next pass sees the new state and
-/// decides again, so failures are logged, not retried here.
-async fn create(store: &Store, admission: &Admission, res: &Resource, ns: &str, obj: Value) {
-    let admitted =
-        match admission.create(res, res.version(), Some(ns), obj, FieldValidation::Ignore) {
-            Ok(a) => a,
-            Err(e) => return tracing::warn!(error = %e, "a controller's {} was refused", res.kind),
-        };
-    let key = res.key(Some(ns), meta::name(&admitted.object));
-    if let Err(e) = store.create(&key, admitted.object).await {
-        tracing::debug!(error = %e, %key, "controller create skipped");
-    }
-}
-
-async fn replace(
-    store: &Store,
-    admission: &Admission,
-    res: &Resource,
-    ns: &str,
-    obj: Value,
-    sub: Option<&str>,
-) {
-    let key = res.key(Some(ns), meta::name(&obj));
-    let r = store
-        .mutate(&key, |cur| {
-            let cur = cur.ok_or(StoreError::NotFound)?;
-            let a = admission
-                .update(res, res.version(), cur, obj, sub, FieldValidation::Ignore)
-                .map_err(|e| StoreError::Rejected(Box::new(e)))?;
-            Ok(if a.object == *cur {
-                Change::Keep
-            } else {
-                Change::Put(a.object)
-            })
-        })
-        .await;
-    if let Err(e) = r {
-        tracing::debug!(error = %e, %key, "controller update skipped");
-    }
-}
-
 async fn set_status(
     store: &Store,
     admission: &Admission,
@@ -304,12 +237,84 @@ async fn set_status(
 ) {
     let mut next = obj.clone();
     next["status"] = status;
-    replace(store, admission, res, ns, next, Some("status")).await;
+    objects::replace(store, admission, res, ns, next, Some("status")).await;
 }
 
 async fn delete(store: &Store, admission: &Admission, res: &Resource, ns: &str, name: &str) {
-    match store.delete(&res.key(Some(ns), name), None).await {
-        Ok(gone) => admission.deleted(res, &gone),
-        Err(e) => tracing::debug!(error = %e, name, "controller delete skipped"),
+    if let Err(e) = objects::delete(store, admission, res, Some(ns), name, None, None).await {
+        tracing::debug!(error = %e, name, "controller delete skipped");
     }
+}
+
+/// Record a Normal event about `about`.
+async fn event(
+    store: &Store,
+    admission: &Admission,
+    about: &Value,
+    reason: &str,
+    message: &str,
+    component: &str,
+) {
+    objects::record(
+        store,
+        admission,
+        about,
+        EventType::Normal,
+        reason,
+        message,
+        component,
+        None,
+    )
+    .await;
+}
+
+/// The endpoints controller: each Service with a selector gets an Endpoints object listing its
+/// pods' addresses (ready ones in `addresses`); a Service's Endpoints go with it.
+async fn sync_endpoints(
+    store: &Store,
+    admission: &Admission,
+    ns: &str,
+    pods: &[Value],
+) -> Result<(), StoreError> {
+    let svc_res = resources::core("services");
+    let ep_res = resources::core("endpoints");
+    let (services, _) = store.list(&format!("{}{ns}/", svc_res.key_prefix()))?;
+    let (existing, _) = store.list(&format!("{}{ns}/", ep_res.key_prefix()))?;
+    for svc in &services {
+        let Some(mut want) = endpoints::endpoints_for(svc, pods) else {
+            continue;
+        };
+        match existing.iter().find(|e| meta::name(e) == meta::name(svc)) {
+            None => {
+                objects::create(store, admission, ep_res, ns, want).await;
+            }
+            Some(cur) => {
+                if cur.get("subsets") == want.get("subsets")
+                    && cur.pointer("/metadata/labels") == want.pointer("/metadata/labels")
+                {
+                    continue;
+                }
+                // Keep the stored metadata (uid, creationTimestamp…); replace labels and subsets.
+                let mut next = cur.clone();
+                next["metadata"]["labels"] = want["metadata"]["labels"].take();
+                match want.get_mut("subsets").map(Value::take) {
+                    Some(s) => next["subsets"] = s,
+                    None => {
+                        if let Some(o) = next.as_object_mut() {
+                            o.remove("subsets");
+                        }
+                    }
+                }
+                objects::replace(store, admission, ep_res, ns, next, None).await;
+            }
+        }
+    }
+    // Endpoints of Services that are gone (user-made Endpoints of selector-less Services have a
+    // Service too, so they stay).
+    for ep in &existing {
+        if !services.iter().any(|s| meta::name(s) == meta::name(ep)) {
+            delete(store, admission, ep_res, ns, meta::name(ep)).await;
+        }
+    }
+    Ok(())
 }

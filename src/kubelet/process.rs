@@ -35,7 +35,8 @@ pub struct Spec {
     /// The whole environment of the program; nothing is inherited from `meshlite up`.
     pub env: Vec<(String, String)>,
     pub cwd: PathBuf,
-    /// stdout and stderr are appended to this file; missing parent directories are created.
+    /// stdout and stderr are appended to this file as CRI log records (see `kubelet::logs`);
+    /// missing parent directories are created.
     pub log: PathBuf,
 }
 
@@ -80,7 +81,13 @@ struct Request {
     spec: Spec,
     launcher: Option<Launcher>,
     runtime: tokio::runtime::Handle,
-    reply: oneshot::Sender<Result<tokio::process::Child, Error>>,
+    reply: oneshot::Sender<Result<Started, Error>>,
+}
+
+/// A child just started, with the tasks copying its output into the log.
+struct Started {
+    child: tokio::process::Child,
+    pumps: Vec<tokio::task::JoinHandle<()>>,
 }
 
 /// A started program (the leader of its own process group).
@@ -89,6 +96,7 @@ pub struct Running {
     child: tokio::process::Child,
     pid: u32,
     exit: Option<Exit>,
+    pumps: Vec<tokio::task::JoinHandle<()>>,
 }
 
 /// How a program ended.
@@ -104,6 +112,10 @@ pub struct Exit {
 /// How long [`Running::stop`] waits for the group to die after SIGKILL before giving up on the
 /// leader (a process stuck in uninterruptible sleep cannot be reaped any sooner).
 const KILL_WAIT: Duration = Duration::from_secs(10);
+
+/// How long [`Running::wait`] lets the log catch up after the program ended (a background
+/// process it left may hold its output open for longer; that output is still logged).
+const LOG_DRAIN: Duration = Duration::from_secs(1);
 
 /// How often [`Running::stop`] checks whether the program has ended during the grace period.
 const STOP_POLL: Duration = Duration::from_millis(20);
@@ -149,7 +161,7 @@ impl Spawner {
             reply,
         };
         requests.send(request).map_err(|_| gone())?;
-        let child = answer.await.map_err(|_| gone())??;
+        let Started { child, pumps } = answer.await.map_err(|_| gone())??;
         let pid = child.id().ok_or_else(|| {
             Error::Spawn(std::io::Error::other(
                 "the process exited before its pid was known",
@@ -159,6 +171,7 @@ impl Spawner {
             child,
             pid,
             exit: None,
+            pumps,
         })
     }
 }
@@ -174,7 +187,7 @@ fn serve(requests: mpsc::Receiver<Request>) {
 }
 
 /// Fork and exec one child (on the spawner thread, inside the caller's runtime).
-fn start(spec: &Spec, launcher: Option<&Launcher>) -> Result<tokio::process::Child, Error> {
+fn start(spec: &Spec, launcher: Option<&Launcher>) -> Result<Started, Error> {
     let program = spec.program.to_string_lossy().into_owned();
     if !spec.cwd.is_dir() {
         return Err(Error::Spawn(std::io::Error::new(
@@ -183,7 +196,6 @@ fn start(spec: &Spec, launcher: Option<&Launcher>) -> Result<tokio::process::Chi
         )));
     }
     let log = open_log(&spec.log)?;
-    let stderr = log.try_clone().map_err(|e| log_error(&spec.log, e))?;
 
     if launcher.is_some() {
         // Through the launcher a missing program would only show as exit code 127 later;
@@ -206,8 +218,8 @@ fn start(spec: &Spec, launcher: Option<&Launcher>) -> Result<tokio::process::Chi
         .envs(spec.env.iter().map(|(k, v)| (k, v)))
         .current_dir(&spec.cwd)
         .stdin(Stdio::null())
-        .stdout(Stdio::from(log))
-        .stderr(Stdio::from(stderr))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .process_group(0)
         // Stopping is explicit (stop / kill_group); a dropped handle must not kill a pod.
         .kill_on_drop(false);
@@ -215,7 +227,23 @@ fn start(spec: &Spec, launcher: Option<&Launcher>) -> Result<tokio::process::Chi
         cmd.env(PARENT_PID_ENV, std::process::id().to_string());
     }
     let started = launcher.map_or(program, |l| l.exe.to_string_lossy().into_owned());
-    cmd.spawn().map_err(|e| exec_error(&started, e))
+    let mut child = cmd.spawn().map_err(|e| exec_error(&started, e))?;
+    // Output is stamped line by line as the kubelet's log files are, so `logs --timestamps`
+    // and `--since` work; the sink is shared so records never interleave mid-line.
+    let sink = std::sync::Arc::new(tokio::sync::Mutex::new(tokio::fs::File::from_std(log)));
+    let mut pumps = Vec::new();
+    if let Some(out) = child.stdout.take() {
+        let sink = sink.clone();
+        pumps.push(tokio::spawn(async move {
+            let _ = super::logs::pump(out, super::logs::Stream::Stdout, sink).await;
+        }));
+    }
+    if let Some(err) = child.stderr.take() {
+        pumps.push(tokio::spawn(async move {
+            let _ = super::logs::pump(err, super::logs::Stream::Stderr, sink).await;
+        }));
+    }
+    Ok(Started { child, pumps })
 }
 
 /// Open (creating directories as needed) the append-only log of a container.
@@ -281,8 +309,16 @@ impl Running {
             // Only possible if the child was reaped elsewhere; report it as ended, cause unknown.
             Err(_) => Exit::unknown(),
         };
+        self.drain_log().await;
         self.exit = Some(exit.clone());
         exit
+    }
+
+    /// Let the log pumps write what the program printed last.
+    async fn drain_log(&mut self) {
+        for pump in std::mem::take(&mut self.pumps) {
+            let _ = tokio::time::timeout(LOG_DRAIN, pump).await;
+        }
     }
 
     /// The exit if the program has ended, without waiting.

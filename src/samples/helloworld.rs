@@ -36,7 +36,15 @@ pub async fn serve(
     instance: String,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(version, instance))
+    use super::access_log::{self, Style};
+    if let Ok(addr) = listener.local_addr() {
+        access_log::started(Style::Combined, addr.port());
+    }
+    let app = app(version, instance).layer(axum::middleware::from_fn_with_state(
+        Style::Combined,
+        access_log::log,
+    ));
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -121,7 +121,16 @@ pub async fn serve(
     instance: String,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let service = app(instance).into_make_service_with_connect_info::<SocketAddr>();
+    use super::access_log::{self, Style};
+    if let Ok(addr) = listener.local_addr() {
+        access_log::started(Style::Httpbin, addr.port());
+    }
+    let service = app(instance)
+        .layer(axum::middleware::from_fn_with_state(
+            Style::Httpbin,
+            access_log::log,
+        ))
+        .into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await

@@ -183,7 +183,17 @@ async fn log_is_appended() {
         run.wait().await;
     }
     let log = sh(dir.path(), "").log;
-    assert_eq!(std::fs::read_to_string(log).unwrap(), "first\nsecond\n");
+    let text = std::fs::read(log).unwrap();
+    let shown = crate::kubelet::logs::render(
+        &text,
+        &crate::kubelet::logs::LogOptions::default(),
+        chrono::Utc::now(),
+    );
+    assert_eq!(String::from_utf8_lossy(&shown), "first\nsecond\n");
+    assert!(
+        String::from_utf8_lossy(&text).contains(" stdout F first\n"),
+        "records are in the CRI format: {text:?}"
+    );
 }
 
 #[tokio::test]

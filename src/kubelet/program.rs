@@ -1,0 +1,114 @@
+//! What a container runs: the built-in program for its image, or its `command`/`args` as a
+//! local program — or, with neither, why it cannot run.
+
+use crate::samples::{self, Sample};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// A container's program.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Program {
+    pub path: PathBuf,
+    pub args: Vec<String>,
+    /// The built-in sample behind the image, if any.
+    pub sample: Option<Sample>,
+}
+
+/// Why a container cannot start: a waiting reason and the message shown to the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotRunnable {
+    pub reason: &'static str,
+    pub message: String,
+}
+
+/// The program of `container`: a known image runs its built-in sample through `exe` (this
+/// binary) whatever its `command` says (the image's own paths do not exist here); otherwise
+/// `command` + `args` run as a local program, with `$(VAR)` expanded from `env`.
+pub fn resolve(
+    container: &Value,
+    exe: &Path,
+    env: &[(String, String)],
+) -> Result<Program, NotRunnable> {
+    let image = container
+        .get("image")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let list = |field: &str| -> Vec<String> {
+        container
+            .get(field)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(|s| super::env::expand(s, env))
+            .collect()
+    };
+    if let Some(sample) = samples::for_image(image) {
+        let mut args = vec!["sample".to_string(), sample.name().to_string()];
+        if let Sample::Helloworld { version } = &sample {
+            args.push(version.clone());
+        }
+        return Ok(Program {
+            path: exe.to_path_buf(),
+            args,
+            sample: Some(sample),
+        });
+    }
+    let command = list("command");
+    let Some((first, rest)) = command.split_first() else {
+        return Err(NotRunnable {
+            reason: "ErrImageNotRunnable",
+            message: format!(
+                "image {image:?} has no built-in program in meshlite and the container has no \
+                 command; add `command: [...]` to run a local program, or use one of the \
+                 built-in images (httpbin, nginx, curl, helloworld: see the README)"
+            ),
+        });
+    };
+    let mut args: Vec<String> = rest.to_vec();
+    args.extend(list("args"));
+    Ok(Program {
+        path: PathBuf::from(first),
+        args,
+        sample: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn samples_commands_and_unrunnable() {
+        let exe = Path::new("/usr/bin/meshlite");
+        let env = vec![("GREETING".to_string(), "hi".to_string())];
+        let p = resolve(
+            &json!({"image": "docker.io/mccutchen/go-httpbin:v2.15.0", "command": ["/go-httpbin"]}),
+            exe,
+            &env,
+        )
+        .unwrap();
+        assert_eq!(p.path, exe);
+        assert_eq!(p.args, ["sample", "httpbin"]);
+        let p = resolve(
+            &json!({"image": "docker.io/istio/examples-helloworld-v2:1.0"}),
+            exe,
+            &env,
+        )
+        .unwrap();
+        assert_eq!(p.args, ["sample", "helloworld", "v2"]);
+        let p = resolve(
+            &json!({"image": "busybox", "command": ["sh", "-c"], "args": ["echo $(GREETING)"]}),
+            exe,
+            &env,
+        )
+        .unwrap();
+        assert_eq!(p.path, PathBuf::from("sh"));
+        assert_eq!(p.args, ["-c", "echo hi"]);
+        assert_eq!(p.sample, None);
+        let e = resolve(&json!({"image": "busybox", "args": ["x"]}), exe, &env).unwrap_err();
+        assert_eq!(e.reason, "ErrImageNotRunnable");
+        assert!(e.message.contains("\"busybox\""), "{}", e.message);
+    }
+}
