@@ -60,9 +60,21 @@ impl FieldValidation {
 // === impl Admission ===
 
 impl Admission {
-    /// Admission over a store's existing Services (their addresses are taken).
+    /// Admission over a store's existing Services (their addresses are taken), with NodePorts
+    /// from the default range.
     pub fn new(existing_services: &[Value]) -> Admission {
-        let mut alloc = allocator::Allocator::default();
+        Admission::with_node_ports(
+            existing_services,
+            allocator::NODE_PORT_MIN..=allocator::NODE_PORT_MAX,
+        )
+    }
+
+    /// [`Admission::new`] with NodePorts from `node_ports`.
+    pub fn with_node_ports(
+        existing_services: &[Value],
+        node_ports: std::ops::RangeInclusive<u16>,
+    ) -> Admission {
+        let mut alloc = allocator::Allocator::new(node_ports);
         for svc in existing_services {
             services::reserve_existing(&mut alloc, svc);
         }

@@ -87,6 +87,9 @@ pub struct UpArgs {
     /// How many change events watches can resume from (older ones get 410 Expired).
     #[arg(long, default_value_t = crate::up::WATCH_HISTORY, hide = true)]
     pub watch_history: usize,
+    /// NodePorts are allocated from FIRST-LAST (as kube-apiserver's flag).
+    #[arg(long, default_value = "30000-32767", value_parser = parse_port_range)]
+    pub service_node_port_range: std::ops::RangeInclusive<u16>,
     /// Host ports given to pods' containerPorts, as FIRST-LAST.
     #[arg(long, default_value = "20000-29999", value_parser = parse_port_range)]
     pub host_ports: std::ops::RangeInclusive<u16>,
@@ -142,6 +145,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
                 api_port: a.api_port,
                 watch_history: a.watch_history,
                 host_ports: a.host_ports,
+                node_ports: a.service_node_port_range,
                 demo: a.demo,
             })
             .await?;

@@ -10,6 +10,7 @@ pub mod access_log;
 pub mod curl;
 pub mod helloworld;
 pub mod httpbin;
+pub mod serve;
 pub mod web;
 
 /// A program the catalogue knows.

@@ -32,6 +32,8 @@ pub struct UpOptions {
     pub api_port: u16,
     /// Change events kept for watches to resume from.
     pub watch_history: usize,
+    /// NodePorts are allocated from here.
+    pub node_ports: std::ops::RangeInclusive<u16>,
     /// Host ports handed to containerPorts.
     pub host_ports: std::ops::RangeInclusive<u16>,
     /// Deploy the demo and report when it answers.
@@ -64,7 +66,10 @@ pub async fn run(opts: UpOptions) -> Result<()> {
     let server = format!("https://127.0.0.1:{port}");
 
     let (services, _) = store.list(&resources::core("services").key_prefix())?;
-    let admission = Arc::new(Admission::new(&services));
+    let admission = Arc::new(Admission::with_node_ports(
+        &services,
+        opts.node_ports.clone(),
+    ));
     // Pods get this proxy as HTTP_PROXY, so Service names resolve from plain apps.
     let resolver = TcpListener::bind(("127.0.0.1", 0))
         .await

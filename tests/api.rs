@@ -450,7 +450,8 @@ async fn a_second_up_and_a_dead_server_say_so_plainly() {
 
 #[tokio::test]
 async fn requested_node_ports_are_honoured_or_refused_when_taken() {
-    let m = Meshlite::start();
+    // The whole range: this test asks for a NodePort by number.
+    let m = Meshlite::start_with(&["--service-node-port-range", "30000-32767"]);
     let svc = |name: &str| {
         json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": name},
                "spec": {"type": "NodePort", "selector": {"app": name}, "ports": [{"port": 8000, "targetPort": 8080, "nodePort": 30187}]}})

@@ -3,6 +3,7 @@
 use rand::Rng;
 use std::collections::HashSet;
 use std::net::Ipv4Addr;
+use std::ops::RangeInclusive;
 
 /// The service CIDR: 10.96.0.0/12, as kubeadm's default.
 const CIDR_BASE: u32 = u32::from_be_bytes([10, 96, 0, 0]);
@@ -21,20 +22,39 @@ pub enum Error {
     IpOutOfRange,
     #[error("provided port is already allocated")]
     PortTaken,
+    #[error("provided port is not in the valid range. The range of valid ports is {0}-{1}")]
+    PortOutOfRange(u16, u16),
     #[error("range is full")]
     Full,
 }
 
 /// Which addresses are in use.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Allocator {
     ips: HashSet<u32>,
     ports: HashSet<u16>,
+    /// The NodePort range (kube-apiserver's `--service-node-port-range`).
+    port_range: RangeInclusive<u16>,
+}
+
+impl Default for Allocator {
+    fn default() -> Self {
+        Allocator::new(NODE_PORT_MIN..=NODE_PORT_MAX)
+    }
 }
 
 // === impl Allocator ===
 
 impl Allocator {
+    /// An allocator handing out NodePorts from `port_range`.
+    pub fn new(port_range: RangeInclusive<u16>) -> Allocator {
+        Allocator {
+            ips: HashSet::new(),
+            ports: HashSet::new(),
+            port_range,
+        }
+    }
+
     /// Take a specific ClusterIP.
     pub fn take_ip(&mut self, ip: &str) -> Result<(), Error> {
         let addr: Ipv4Addr = ip.parse().map_err(|_| Error::IpOutOfRange)?;
@@ -68,6 +88,12 @@ impl Allocator {
 
     /// Take a specific NodePort.
     pub fn take_port(&mut self, port: u16) -> Result<(), Error> {
+        if !self.port_range.contains(&port) {
+            return Err(Error::PortOutOfRange(
+                *self.port_range.start(),
+                *self.port_range.end(),
+            ));
+        }
         if !self.ports.insert(port) {
             return Err(Error::PortTaken);
         }
@@ -78,12 +104,13 @@ impl Allocator {
     pub fn any_port(&mut self) -> Result<u16, Error> {
         let mut rng = rand::thread_rng();
         for _ in 0..10_000 {
-            let p = rng.gen_range(NODE_PORT_MIN..=NODE_PORT_MAX);
+            let p = rng.gen_range(self.port_range.clone());
             if self.ports.insert(p) {
                 return Ok(p);
             }
         }
-        (NODE_PORT_MIN..=NODE_PORT_MAX)
+        self.port_range
+            .clone()
             .find(|p| self.ports.insert(*p))
             .ok_or(Error::Full)
     }
@@ -111,5 +138,10 @@ mod tests {
         assert_eq!(a.take_port(30187), Err(Error::PortTaken));
         let p = a.any_port().unwrap();
         assert!((NODE_PORT_MIN..=NODE_PORT_MAX).contains(&p) && p != 30187);
+        assert_eq!(a.take_port(80), Err(Error::PortOutOfRange(30000, 32767)));
+        let mut small = Allocator::new(31000..=31001);
+        let (x, y) = (small.any_port().unwrap(), small.any_port().unwrap());
+        assert!(x != y && (31000..=31001).contains(&x) && (31000..=31001).contains(&y));
+        assert_eq!(small.any_port(), Err(Error::Full));
     }
 }

@@ -63,9 +63,7 @@ where
         );
     }
     multiline(&mut w, "Labels", &meta::labels(obj), usize::MAX);
-    let mut annotations = meta::annotations(obj);
-    annotations.remove(LAST_APPLIED);
-    multiline(&mut w, "Annotations", &annotations, MAX_ANNOTATION_LEN);
+    fields::annotations(&mut w, "Annotations", &meta::annotations(obj));
     match obj.get("kind").and_then(Value::as_str).unwrap_or_default() {
         "Service" => service(&mut w, obj),
         "Namespace" => {

@@ -141,6 +141,7 @@ where
                 stderr
                     .write_all(format!("command terminated with exit code {code}\n").as_bytes())
                     .await?;
+                stderr.flush().await?;
             }
             Ok(code)
         }

@@ -44,9 +44,7 @@ pub async fn serve(
         Style::Combined,
         access_log::log,
     ));
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    super::serve::serve(listener, app, shutdown).await
 }
 
 async fn hello(State(id): State<Arc<Identity>>) -> Response {

@@ -9,8 +9,6 @@ mod parsing_tests;
 #[cfg(test)]
 mod tests;
 
-use std::net::SocketAddr;
-
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, delete, get, patch, post, put};
@@ -87,6 +85,7 @@ pub fn app(instance: String) -> Router {
         .route("/anything/{*rest}", any(handlers::with_body))
         .route("/headers", get(handlers::headers))
         .route("/ip", get(handlers::ip))
+        .route("/hostname", get(handlers::hostname))
         .route("/user-agent", get(handlers::user_agent))
         .route("/status/{spec}", any(handlers::status))
         .route("/delay/{secs}", any(handlers::delay))
@@ -125,13 +124,9 @@ pub async fn serve(
     if let Ok(addr) = listener.local_addr() {
         access_log::started(Style::Httpbin, addr.port());
     }
-    let service = app(instance)
-        .layer(axum::middleware::from_fn_with_state(
-            Style::Httpbin,
-            access_log::log,
-        ))
-        .into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown)
-        .await
+    let app = app(instance).layer(axum::middleware::from_fn_with_state(
+        Style::Httpbin,
+        access_log::log,
+    ));
+    super::serve::serve(listener, app, shutdown).await
 }

@@ -53,9 +53,7 @@ pub async fn serve(
         Style::Combined,
         access_log::log,
     ));
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    super::serve::serve(listener, app, shutdown).await
 }
 
 async fn handle(method: Method, uri: Uri) -> Response {

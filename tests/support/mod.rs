@@ -19,6 +19,57 @@ pub struct Meshlite {
     pub server: String,
     pub token: String,
     pub ca_pem: Vec<u8>,
+    /// This instance's share of host ports and NodePorts (held for its life).
+    _ports: Option<PortBlock>,
+}
+
+/// A share of the host port and NodePort ranges that no other test instance uses at the same
+/// time (tests run in parallel processes; an flock on a file per block coordinates them).
+pub struct PortBlock {
+    _lock: nix::fcntl::Flock<std::fs::File>,
+    pub index: u16,
+}
+
+const BLOCKS: u16 = 40;
+
+impl PortBlock {
+    /// Take block `preferred` if given and free, else any free one.
+    pub fn take(preferred: Option<u16>) -> PortBlock {
+        let dir = std::env::temp_dir().join("meshlite-test-port-blocks");
+        std::fs::create_dir_all(&dir).expect("port block dir");
+        let order: Vec<u16> = preferred.into_iter().chain(0..BLOCKS).collect();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            for &i in &order {
+                let f = std::fs::File::create(dir.join(i.to_string())).expect("port block file");
+                if let Ok(lock) =
+                    nix::fcntl::Flock::lock(f, nix::fcntl::FlockArg::LockExclusiveNonblock)
+                {
+                    return PortBlock {
+                        _lock: lock,
+                        index: i,
+                    };
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no free port block for a test instance"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// `--host-ports` for this block.
+    pub fn host_ports(&self) -> String {
+        let first = 20000 + self.index * 200;
+        format!("{first}-{}", first + 199)
+    }
+
+    /// `--service-node-port-range` for this block.
+    pub fn node_ports(&self) -> String {
+        let first = 30000 + self.index * 60;
+        format!("{first}-{}", first + 59)
+    }
 }
 
 impl Meshlite {
@@ -43,8 +94,22 @@ impl Meshlite {
 
     fn launch(dir: &Path, flags: &[&str]) -> Meshlite {
         let _ = std::fs::remove_file(dir.join("up.json"));
+        // A restart on the same data dir keeps its block, so pods get their ports back.
+        let remembered = std::fs::read_to_string(dir.join("test-port-block"))
+            .ok()
+            .and_then(|s| s.trim().parse().ok());
+        let block = PortBlock::take(remembered);
+        let _ = std::fs::write(dir.join("test-port-block"), block.index.to_string());
+        let mut ranges: Vec<String> = Vec::new();
+        if !flags.contains(&"--host-ports") {
+            ranges.extend(["--host-ports".to_string(), block.host_ports()]);
+        }
+        if !flags.contains(&"--service-node-port-range") {
+            ranges.extend(["--service-node-port-range".to_string(), block.node_ports()]);
+        }
         let child = Command::new(BIN)
             .args(["up", "--api-port", "0"])
+            .args(&ranges)
             .args(flags)
             .arg("--data-dir")
             .arg(dir)
@@ -76,6 +141,7 @@ impl Meshlite {
         let _ = state;
         let mut m = Meshlite::attach(dir);
         m.child = Some(child);
+        m._ports = Some(block);
         m
     }
 
@@ -108,7 +174,15 @@ impl Meshlite {
             server: format!("https://127.0.0.1:{port}"),
             token,
             ca_pem,
+            _ports: None,
         }
+    }
+
+    /// This instance's `--service-node-port-range`.
+    pub fn node_port_range(&self) -> (u16, u16) {
+        let b = self._ports.as_ref().expect("started by the harness");
+        let first = 30000 + b.index * 60;
+        (first, first + 59)
     }
 
     pub fn pid(&self) -> u32 {
@@ -123,9 +197,10 @@ impl Meshlite {
     /// Run with text on standard input.
     pub fn cli_stdin(&self, args: &[&str], stdin: Option<&str>) -> Run {
         let mut cmd = Command::new(BIN);
-        cmd.args(args)
-            .arg("--data-dir")
+        // The global flag goes first: after `exec … --` it would belong to the command.
+        cmd.arg("--data-dir")
             .arg(&self.dir)
+            .args(args)
             .env_remove("MESHLITE_HOME");
         run(cmd, stdin)
     }
@@ -195,6 +270,8 @@ impl Meshlite {
             let _ = c.kill();
             let _ = c.wait();
         }
+        // Its ports are free for the next instance (a restart on the same data dir).
+        self._ports = None;
     }
 
     /// SIGTERM, and wait for a clean exit; returns the exit status.

@@ -6,7 +6,8 @@ use serde_json::{json, Value};
 use super::duration::{parse_time, since};
 use super::{array_at, at, int_at, name_cell, str_at, Column, Printer, Row, AGE, NAME};
 
-/// Columns of `kubectl get pods` (the last four only with `-o wide`).
+/// Columns of `kubectl get pods` (the last five only with `-o wide`; the last, PORTS, is
+/// meshlite's: every pod shares 127.0.0.1, so where each containerPort landed matters).
 fn columns() -> Vec<Column> {
     vec![
         NAME,
@@ -21,6 +22,7 @@ fn columns() -> Vec<Column> {
         Column::text("Node", "NodeName indicates in which node this pod is scheduled. If empty, this pod is a candidate for scheduling by the scheduler defined in schedulerName. Once this field is set, the kubelet for this node becomes responsible for the lifecycle of this pod. This field should not be used to express a desire for the pod to be scheduled on a specific node. https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#nodename").wide(),
         Column::text("Nominated Node", "nominatedNodeName is set only when this pod preempts other pods on the node, but it cannot be scheduled right away as preemption victims receive their graceful termination periods. This field does not guarantee that the pod will be scheduled on this node. Scheduler may decide to place the pod elsewhere if other nodes become available sooner. Scheduler may also decide to give the resources on this node to a higher priority pod that is created after preemption. As a result, this field may be different than PodSpec.nodeName when the pod is scheduled.").wide(),
         Column::text("Readiness Gates", "If specified, all readiness gates will be evaluated for pod readiness. A pod is ready when all its containers are ready AND all conditions specified in the readiness gates have status equal to \"True\" More info: https://git.k8s.io/enhancements/keps/sig-network/580-pod-readiness-gates").wide(),
+        Column::text("Ports", "meshlite: each containerPort and the host port on 127.0.0.1 it is reachable at (containerPort:hostPort).").wide(),
     ]
 }
 
@@ -208,6 +210,7 @@ fn row(pod: &Value, now: DateTime<Utc>) -> Row {
         Value::String(or_none(str_at(pod, &["spec", "nodeName"]))),
         Value::String(or_none(str_at(pod, &["status", "nominatedNodeName"]))),
         Value::String(readiness_gates(pod)),
+        Value::String(host_ports(pod)),
     ];
     let conditions = match str_at(pod, &["status", "phase"]) {
         "Succeeded" => Some(completed(
@@ -239,6 +242,23 @@ fn or_none(s: &str) -> String {
     } else {
         s.to_string()
     }
+}
+
+/// `8080:20000/TCP,…` from the kubelet's host port annotation, or `<none>`.
+fn host_ports(pod: &Value) -> String {
+    let map: std::collections::BTreeMap<u16, u16> = at(
+        pod,
+        &[
+            "metadata",
+            "annotations",
+            crate::api::node::HOST_PORTS_ANNOTATION,
+        ],
+    )
+    .and_then(Value::as_str)
+    .and_then(|s| serde_json::from_str(s).ok())
+    .unwrap_or_default();
+    let cells: Vec<String> = map.iter().map(|(c, h)| format!("{c}:{h}/TCP")).collect();
+    or_none(&cells.join(","))
 }
 
 /// `<true>/<total>` readiness gates, or `<none>` when the pod declares none.

@@ -76,6 +76,11 @@ fn escape_html(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// `/hostname`: which instance answered (go-httpbin reports the host name, i.e. the pod).
+pub async fn hostname(State(instance): State<Arc<String>>) -> Json<Value> {
+    Json(json!({"hostname": instance.as_str()}))
+}
+
 pub async fn index(State(instance): State<Arc<String>>) -> Html<String> {
     let mut page = String::from(
         "<!DOCTYPE html>\n<html>\n<head><meta charset=\"utf-8\"><title>httpbin</title></head>\n<body>\n<h1>httpbin</h1>\n",

@@ -390,21 +390,21 @@ fn wide_cells() {
     let cases = vec![
         (
             pod(one_container(), json!({"phase": "Pending"})),
-            ["<none>", "<none>", "<none>", "<none>"],
+            ["<none>", "<none>", "<none>", "<none>", "<none>"],
         ),
         (
             pod(
                 json!({"containers": [], "nodeName": "laptop"}),
                 json!({"phase": "Running", "podIP": "10.0.0.5", "podIPs": [{"ip": "10.0.0.5"}, {"ip": "fd00::5"}]}),
             ),
-            ["10.0.0.5", "laptop", "<none>", "<none>"],
+            ["10.0.0.5", "laptop", "<none>", "<none>", "<none>"],
         ),
         (
             pod(
                 one_container(),
                 json!({"phase": "Running", "podIP": "10.0.0.6", "nominatedNodeName": "n2"}),
             ),
-            ["10.0.0.6", "<none>", "n2", "<none>"],
+            ["10.0.0.6", "<none>", "n2", "<none>", "<none>"],
         ),
         (
             pod(
@@ -412,19 +412,37 @@ fn wide_cells() {
                 json!({"conditions": [{"type": "example.com/lb", "status": "True"},
                                    {"type": "example.com/dns", "status": "False"}]}),
             ),
-            ["<none>", "<none>", "<none>", "1/2"],
+            ["<none>", "<none>", "<none>", "1/2", "<none>"],
         ),
         (
             pod(
                 json!({"containers": [], "readinessGates": gates}),
                 json!({}),
             ),
-            ["<none>", "<none>", "<none>", "0/2"],
+            ["<none>", "<none>", "<none>", "0/2", "<none>"],
+        ),
+        (
+            {
+                let mut p = pod(
+                    one_container(),
+                    json!({"phase": "Running", "podIP": "127.0.0.1"}),
+                );
+                p["metadata"]["annotations"] =
+                    json!({"meshlite.io/host-ports": "{\"8080\":20001,\"9090\":20002}"});
+                p
+            },
+            [
+                "127.0.0.1",
+                "<none>",
+                "<none>",
+                "<none>",
+                "8080:20001/TCP,9090:20002/TCP",
+            ],
         ),
     ];
     for (obj, want) in cases {
         let row = cells("pods", &obj);
-        assert_eq!(row.len(), 9);
+        assert_eq!(row.len(), 10);
         assert_eq!(&row[5..], &want.map(|s| json!(s))[..], "{obj}");
     }
 }
@@ -442,7 +460,8 @@ fn columns_and_row_conditions() {
             "IP",
             "Node",
             "Nominated Node",
-            "Readiness Gates"
+            "Readiness Gates",
+            "Ports"
         ]
     );
     let t = table("pods", &pod(one_container(), json!({"phase": "Running"})));
@@ -450,7 +469,7 @@ fn columns_and_row_conditions() {
         .as_array()
         .map(|c| c.iter().filter_map(|c| c["priority"].as_u64()).collect())
         .unwrap_or_default();
-    assert_eq!(priorities, [0, 0, 0, 0, 0, 1, 1, 1, 1]);
+    assert_eq!(priorities, [0, 0, 0, 0, 0, 1, 1, 1, 1, 1]);
     assert!(t["rows"][0].get("conditions").is_none());
 
     let cases = vec![

@@ -87,7 +87,10 @@ fn rows_keep_input_order_and_empty_lists_have_columns() {
 
     let empty = build("pods", &[], now(), Include::Metadata);
     assert_eq!(empty["rows"], json!([]));
-    assert_eq!(empty["columnDefinitions"].as_array().map(Vec::len), Some(9));
+    assert_eq!(
+        empty["columnDefinitions"].as_array().map(Vec::len),
+        Some(10)
+    );
 }
 
 #[test]

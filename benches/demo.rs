@@ -1,0 +1,175 @@
+//! `meshlite up --demo` from process start to the first 200 from httpbin on its NodePort, and
+//! the memory of `up` plus the httpbin process once it serves — against baselines in the same
+//! run: httpbin started on its own (`meshlite sample httpbin`) to its first 200, and an idle
+//! `up` with no pods.
+//!
+//! Run with: `cargo bench --bench demo` (prints figures; asserts nothing).
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const RUNS: usize = 5;
+
+fn bin() -> String {
+    std::env::var("MESHLITE_BENCH_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_meshlite").to_string())
+}
+
+/// A free port on 127.0.0.1 (bound and released).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A free port inside the NodePort range, so the demo's Service lands on a known port.
+fn free_node_port() -> u16 {
+    (30000..32767)
+        .find(|p| TcpListener::bind(("127.0.0.1", *p)).is_ok())
+        .expect("a free port in 30000-32767")
+}
+
+/// Poll `GET http://127.0.0.1:port/get` until it answers 200; the time it took.
+fn first_200(port: u16, since: Instant) -> Duration {
+    let deadline = since + Duration::from_secs(60);
+    loop {
+        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            use std::io::{Read, Write};
+            let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+            let _ = s.write_all(b"GET /get HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n");
+            let mut head = [0u8; 12];
+            if s.read_exact(&mut head).is_ok() && &head[9..12] == b"200" {
+                return since.elapsed();
+            }
+        }
+        assert!(Instant::now() < deadline, "no 200 within 60 s");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// Resident memory of a process in KiB (VmRSS).
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Pids of the container processes of a data dir.
+fn containers_of(dir: &std::path::Path) -> Vec<u32> {
+    let wanted = format!("MESHLITE_DATA_DIR={}", dir.display());
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| {
+            let pid: u32 = e.file_name().to_string_lossy().parse().ok()?;
+            let env = std::fs::read(e.path().join("environ")).ok()?;
+            env.split(|b| *b == 0)
+                .any(|kv| kv == wanted.as_bytes())
+                .then_some(pid)
+        })
+        .collect()
+}
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn up(dir: &std::path::Path, node_port: u16, demo: bool) -> Killed {
+    let mut cmd = Command::new(bin());
+    cmd.args(["up", "--api-port", "0", "--service-node-port-range"])
+        .arg(format!("{node_port}-{node_port}"))
+        .arg("--data-dir")
+        .arg(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    if demo {
+        cmd.arg("--demo");
+    }
+    Killed(cmd.spawn().expect("start meshlite up"))
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+fn main() {
+    let mut demo_ms = Vec::new();
+    let mut alone_ms = Vec::new();
+    let mut up_rss = Vec::new();
+    let mut app_rss = Vec::new();
+    let mut idle_rss = Vec::new();
+    for _ in 0..RUNS {
+        // The demo, from a fresh data dir.
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_node_port();
+        let started = Instant::now();
+        let child = up(dir.path(), port, true);
+        demo_ms.push(first_200(port, started).as_secs_f64() * 1000.0);
+        std::thread::sleep(Duration::from_millis(500));
+        up_rss.push(rss_kib(child.0.id()) as f64);
+        app_rss.push(
+            containers_of(dir.path())
+                .iter()
+                .map(|p| rss_kib(*p))
+                .sum::<u64>() as f64,
+        );
+        drop(child);
+
+        // Baseline: the same httpbin started on its own.
+        let port = free_port();
+        let started = Instant::now();
+        let alone = Killed(
+            Command::new(bin())
+                .args(["sample", "httpbin"])
+                .env("PORT", port.to_string())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        alone_ms.push(first_200(port, started).as_secs_f64() * 1000.0);
+        drop(alone);
+
+        // Baseline: an idle `up`.
+        let dir = tempfile::tempdir().unwrap();
+        let idle = up(dir.path(), free_node_port(), false);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !dir.path().join("up.json").exists() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        std::thread::sleep(Duration::from_millis(500));
+        idle_rss.push(rss_kib(idle.0.id()) as f64);
+    }
+    let (demo, alone) = (median(demo_ms.clone()), median(alone_ms));
+    let (upm, appm, idlem) = (
+        median(up_rss) / 1024.0,
+        median(app_rss) / 1024.0,
+        median(idle_rss) / 1024.0,
+    );
+    println!("up --demo → first 200 on the NodePort (median of {RUNS}): {demo:.0} ms  (goal < 500 ms; runs: {:?})",
+        demo_ms.iter().map(|v| v.round() as u64).collect::<Vec<_>>());
+    println!(
+        "  baseline: httpbin alone → first 200: {alone:.0} ms; ratio {:.1}x",
+        demo / alone.max(0.001)
+    );
+    println!(
+        "memory once serving: up {upm:.1} MiB + httpbin {appm:.1} MiB = {:.1} MiB  (goal < 40 MB)",
+        upm + appm
+    );
+    println!("  baseline: idle up (no pods) {idlem:.1} MiB");
+}
