@@ -23,7 +23,7 @@ use crate::admission::Admission;
 use crate::api::meta;
 use crate::api::resources;
 use crate::datadir::DataDir;
-use crate::objects::{self, EventType};
+use crate::objects::{self, EventType, Note};
 use crate::store::Store;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
@@ -147,6 +147,7 @@ pub fn log_path(dir: &DataDir, ns: &str, pod: &str, container: &str, previous: b
 // === impl Shared ===
 
 impl Shared {
+    /// Record an event as the kubelet.
     async fn record(
         &self,
         about: &Value,
@@ -155,30 +156,18 @@ impl Shared {
         message: &str,
         field_path: Option<&str>,
     ) {
-        self.record_as(about, kind, reason, message, field_path, "kubelet")
-            .await
-    }
-
-    async fn record_as(
-        &self,
-        about: &Value,
-        kind: EventType,
-        reason: &str,
-        message: &str,
-        field_path: Option<&str>,
-        component: &str,
-    ) {
-        objects::record(
-            &self.store,
-            &self.admission,
-            about,
+        let note = Note {
             kind,
             reason,
             message,
-            component,
+            component: "kubelet",
             field_path,
-        )
-        .await
+        };
+        self.note(about, &note).await
+    }
+
+    async fn note(&self, about: &Value, note: &Note<'_>) {
+        objects::record(&self.store, &self.admission, about, note).await
     }
 
     /// The environment inputs for a container starting now.

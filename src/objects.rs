@@ -6,7 +6,7 @@ mod deletion;
 mod events;
 
 pub use deletion::{delete, Deleted};
-pub use events::{record, EventType};
+pub use events::{record, EventType, Note};
 
 use crate::admission::{Admission, FieldValidation};
 use crate::api::meta;

@@ -6,7 +6,7 @@ use super::{deployment, endpoints, replicaset};
 use crate::admission::Admission;
 use crate::api::meta;
 use crate::api::resources::{self, Resource};
-use crate::objects::{self, EventType};
+use crate::objects::{self, Note};
 use crate::store::{Error as StoreError, Store};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashSet};
@@ -259,11 +259,7 @@ async fn event(
         store,
         admission,
         about,
-        EventType::Normal,
-        reason,
-        message,
-        component,
-        None,
+        &Note::normal(component, reason, message),
     )
     .await;
 }

@@ -197,11 +197,9 @@ pub(super) async fn run(
                     tokio::select! {
                         exit = running.wait() => break exit,
                         ev = prx.recv() => match ev {
-                            Some(ProbeEvent::Ready(r)) => {
-                                if status.ready != r {
-                                    status.ready = r;
-                                    send(&status);
-                                }
+                            Some(ProbeEvent::Ready(r)) if status.ready != r => {
+                                status.ready = r;
+                                send(&status);
                             }
                             Some(ProbeEvent::Started) => {
                                 status.started = true;
@@ -221,7 +219,7 @@ pub(super) async fn run(
                                 let g = grace(termination_grace(&pod.pod));
                                 break running.stop(g).await;
                             }
-                            None => {}
+                            Some(ProbeEvent::Ready(_)) | None => {}
                         },
                         _ = stop.changed() => {
                             let g = grace(*stop.borrow());

@@ -7,7 +7,7 @@ use super::status::{self, Container, Stage};
 use super::{Shared, HOST_PORTS_ANNOTATION, NODE_NAME};
 use crate::api::meta;
 use crate::api::resources;
-use crate::objects::{self, EventType};
+use crate::objects::{self, Note};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -195,13 +195,9 @@ async fn schedule(
                 if !reported {
                     reported = true;
                     shared
-                        .record_as(
+                        .note(
                             &pod,
-                            EventType::Warning,
-                            "FailedScheduling",
-                            &msg,
-                            None,
-                            "default-scheduler",
+                            &Note::warning("default-scheduler", "FailedScheduling", &msg),
                         )
                         .await;
                     let st = status::pod_status(
@@ -262,13 +258,9 @@ async fn schedule(
     if !was_bound {
         let msg = format!("Successfully assigned {ns}/{name} to {NODE_NAME}");
         shared
-            .record_as(
+            .note(
                 &bound,
-                EventType::Normal,
-                "Scheduled",
-                &msg,
-                None,
-                "default-scheduler",
+                &Note::normal("default-scheduler", "Scheduled", &msg),
             )
             .await;
     }

@@ -15,18 +15,53 @@ pub enum EventType {
     Warning,
 }
 
-/// Record an event about `about`, reported by `component` (e.g. `kubelet`,
-/// `deployment-controller`). `field_path` names the container (`spec.containers{httpbin}`).
-pub async fn record(
-    store: &Store,
-    admission: &Admission,
-    about: &Value,
-    kind: EventType,
-    reason: &str,
-    message: &str,
-    component: &str,
-    field_path: Option<&str>,
-) {
+/// What an event says, and who says it.
+#[derive(Debug, Clone, Copy)]
+pub struct Note<'a> {
+    pub kind: EventType,
+    pub reason: &'a str,
+    pub message: &'a str,
+    /// The reporting component (`kubelet`, `deployment-controller`, …).
+    pub component: &'a str,
+    /// The part of the object meant (`spec.containers{httpbin}`).
+    pub field_path: Option<&'a str>,
+}
+
+// === impl Note ===
+
+impl<'a> Note<'a> {
+    pub fn normal(component: &'a str, reason: &'a str, message: &'a str) -> Note<'a> {
+        Note {
+            kind: EventType::Normal,
+            reason,
+            message,
+            component,
+            field_path: None,
+        }
+    }
+
+    pub fn warning(component: &'a str, reason: &'a str, message: &'a str) -> Note<'a> {
+        Note {
+            kind: EventType::Warning,
+            ..Note::normal(component, reason, message)
+        }
+    }
+
+    /// The same note about one part of the object.
+    pub fn at(self, field_path: Option<&'a str>) -> Note<'a> {
+        Note { field_path, ..self }
+    }
+}
+
+/// Record an event about `about`.
+pub async fn record(store: &Store, admission: &Admission, about: &Value, note: &Note<'_>) {
+    let Note {
+        kind,
+        reason,
+        message,
+        component,
+        field_path,
+    } = *note;
     let ns = meta::namespace(about).unwrap_or("default");
     let uid = about
         .pointer("/metadata/uid")

@@ -5,7 +5,7 @@
 use super::{listeners::ServiceProxy, plan, resolver, Bind, Bound, Registry};
 use crate::admission::Admission;
 use crate::api::{meta, resources};
-use crate::objects::{self, EventType};
+use crate::objects::{self, Note};
 use crate::store::Store;
 use arc_swap::ArcSwap;
 use serde_json::{json, Value};
@@ -98,17 +98,8 @@ async fn record(
                 (_, Err(e)) => {
                     let key = format!("{ns}/{name}/{}", b.port);
                     if !failed_before.contains(&key) {
-                        objects::record(
-                            store,
-                            admission,
-                            svc,
-                            EventType::Warning,
-                            "FailedToListen",
-                            e,
-                            "meshlite-proxy",
-                            None,
-                        )
-                        .await;
+                        let note = Note::warning("meshlite-proxy", "FailedToListen", e);
+                        objects::record(store, admission, svc, &note).await;
                     }
                     failed_now.insert(key);
                 }

@@ -55,10 +55,13 @@ fn condition(st: &Value, kind: &str) -> String {
         .unwrap_or_default()
 }
 
+/// (stage, init containers, containers, restart policy, phase, Ready condition)
+type Case = (Stage, Vec<Container>, Vec<Container>, &'static str, &'static str, &'static str);
+
 #[test]
 fn phases_and_conditions() {
     let crash = State::waiting("CrashLoopBackOff", Some("back-off 10s".into()));
-    let cases: Vec<(Stage, Vec<Container>, Vec<Container>, &str, &str, &str)> = vec![
+    let cases: Vec<Case> = vec![
         (
             Stage::Running,
             vec![],
