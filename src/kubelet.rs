@@ -124,9 +124,8 @@ impl Kubelet {
 
     /// Stop every pod's processes (each with its grace period, at most `limit`), leaving the
     /// pods in the store so the next `up` starts them again.
-    pub async fn shutdown(self, limit: Duration) {
+    pub async fn shutdown(&self, limit: Duration) {
         self.sync.abort();
-        let _ = self.sync.await;
         sync::stop_all(&self.shared, limit).await;
     }
 }

@@ -1,7 +1,8 @@
 //! meshlite: an Istio-compatible service mesh on one machine, in one binary.
 //!
-//! `meshlite up` serves a Kubernetes-shaped HTTPS API over a sled database; `meshlite apply`,
-//! `get`, `label` … (and an unmodified kubectl) talk to it. Istio's own YAML is accepted as is.
+//! `meshlite up` serves a Kubernetes-shaped HTTPS API over a sled database and runs its pods as
+//! local processes; `meshlite apply`, `get`, `logs`, `exec` … (and an unmodified kubectl) talk
+//! to it. Istio's own YAML is accepted as is.
 //!
 //! # Layout
 //!
@@ -21,9 +22,14 @@
 //! - [`up`]: `meshlite up`, the foreground control plane.
 //! - [`cli`]: the kubectl-like command line and its printers.
 //! - [`datadir`]: where state lives on disk.
-//! - [`controllers`]: what Deployments and ReplicaSets need done (pure reconcile → actions).
-//! - [`kubelet`]: pieces of the pod runtime — child processes that cannot outlive `up`, the
-//!   host port pool, probes.
+//! - [`objects`]: how components inside `up` write — through admission into the store, plus
+//!   Events and graceful pod deletion.
+//! - [`controllers`]: what Deployments, ReplicaSets and Endpoints need done (pure reconcile →
+//!   actions) and the loop that applies it.
+//! - [`kubelet`]: the pod runtime — pods as local processes that cannot outlive `up`, host
+//!   ports, environment, probes, restarts, logs, status.
+//! - [`serviceproxy`]: Services on 127.0.0.1 — a listener per Service port, and the HTTP proxy
+//!   that resolves Service names for pods.
 //! - [`samples`]: built-in programs that stand in for well-known images (httpbin, nginx,
 //!   helloworld, curl), run with the hidden `meshlite sample NAME`.
 

@@ -116,9 +116,7 @@ pub async fn run(opts: UpOptions) -> Result<()> {
     println!("meshlite: stopping");
     controllers.abort();
     network.abort();
-    if let Ok(kubelet) = Arc::try_unwrap(kubelet) {
-        kubelet.shutdown(STOP_LIMIT).await;
-    }
+    kubelet.shutdown(STOP_LIMIT).await;
     store.flush()?;
     let _ = std::fs::remove_file(dir.state());
     Ok(())

@@ -66,6 +66,18 @@ fn client() -> reqwest::Client {
         .unwrap()
 }
 
+/// GET `url`; its body.
+async fn fetch(url: &str) -> String {
+    client()
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 fn apply_file(m: &Meshlite, path: &Path) {
     m.cli(&["apply", "-f", &path.display().to_string()]).ok();
 }
@@ -208,14 +220,7 @@ async fn helloworld_answers_both_versions_through_its_service() {
     let port = local["5000/TCP"].as_u64().unwrap();
     let mut seen = std::collections::BTreeSet::new();
     for _ in 0..40 {
-        let text = client()
-            .get(format!("http://127.0.0.1:{port}/hello"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let text = fetch(&format!("http://127.0.0.1:{port}/hello")).await;
         assert!(text.starts_with("Hello version: v"), "{text}");
         seen.insert(text[15..17].to_string());
         if seen.len() == 2 {
@@ -674,4 +679,130 @@ async fn demo_prints_the_url_once_httpbin_answers() {
         .find(|w| w.starts_with("http://localhost:"))
         .unwrap();
     assert!(url.ends_with('/'), "{last}");
+}
+
+#[tokio::test]
+async fn init_containers_run_first_and_termination_honours_the_grace_period() {
+    let m = Meshlite::start();
+    apply_text(
+        &m,
+        r#"apiVersion: v1
+kind: Pod
+metadata: {name: staged}
+spec:
+  terminationGracePeriodSeconds: 1
+  initContainers:
+  - name: first
+    image: busybox
+    command: ["sh", "-c", "sleep 0.3; echo one > order"]
+  - name: second
+    image: busybox
+    command: ["sh", "-c", "echo two >> order"]
+  containers:
+  - name: main
+    image: busybox
+    command: ["sh", "-c", "trap '' TERM; cat order; while true; do sleep 0.1; done"]
+"#,
+    );
+    // The first init container is still running: STATUS is Init:0/2.
+    let table = {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let t = m.cli(&["get", "pod", "staged"]).ok().to_string();
+            if t.contains("Init:") || Instant::now() > deadline {
+                break t;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    assert!(
+        table.contains("Init:0/2") || table.contains("Init:1/2"),
+        "{table}"
+    );
+    let pod = eventually(&m, "/api/v1/namespaces/default/pods/staged", 15, ready).await;
+    assert_eq!(
+        pod["status"]["initContainerStatuses"][1]["state"]["terminated"]["reason"],
+        "Completed"
+    );
+    let logs = m.cli(&["logs", "staged"]).ok().to_string();
+    assert_eq!(logs, "one\ntwo\n");
+    let logs = m.cli(&["logs", "staged", "-c", "first"]).ok().to_string();
+    assert_eq!(logs, "");
+    // It ignores SIGTERM: the kubelet kills it when the 1 s grace period is over.
+    let started = Instant::now();
+    m.cli(&["delete", "pod", "staged"]).ok();
+    eventually(&m, "/api/v1/namespaces/default/pods", 10, |v| {
+        items(v).is_empty()
+    })
+    .await;
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(900),
+        "waited for the grace period: {took:?}"
+    );
+    assert!(
+        processes_of(&m.dir).is_empty(),
+        "{:?}",
+        processes_of(&m.dir)
+    );
+}
+
+#[tokio::test]
+async fn load_balancers_get_127_0_0_1_and_their_node_port() {
+    let m = Meshlite::start();
+    apply_text(
+        &m,
+        "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  type: LoadBalancer\n  selector: {app: web}\n  ports: [{name: http, port: 80}]\n",
+    );
+    m.cli(&["create", "deploy", "web", "--image=nginx:1.15"])
+        .ok();
+    // `create deploy` labels its pods app=web, as kubectl does.
+    ready_pods(&m, "default", "app=web", 1).await;
+    let svc = eventually(&m, "/api/v1/namespaces/default/services/web", 10, |s| {
+        s["status"]["loadBalancer"]["ingress"][0]["ip"] == "127.0.0.1"
+    })
+    .await;
+    let table = m.cli(&["get", "svc", "web"]).ok().to_string();
+    let cols: Vec<&str> = table.lines().nth(1).unwrap().split_whitespace().collect();
+    assert_eq!(cols[1], "LoadBalancer");
+    assert_eq!(cols[3], "127.0.0.1", "{table}");
+    let page = fetch(&format!("http://127.0.0.1:{}/", node_port(&svc))).await;
+    assert!(page.contains("Welcome to nginx!"), "{page}");
+}
+
+#[tokio::test]
+async fn every_project_example_runs() {
+    let m = Meshlite::start();
+    m.cli(&["create", "ns", "sidecar-test"]).ok();
+    for (file, ns) in [
+        ("httpbin/httpbin-nodeport.yaml", "default"),
+        ("helloworld/helloworld.yaml", "default"),
+        ("curl/curl.yaml", "default"),
+        ("sidecar-test/nginx.yaml", "sidecar-test"),
+    ] {
+        let path = support::examples().join(file).display().to_string();
+        m.cli(&["apply", "-f", &path, "-n", ns]).ok();
+    }
+    for (ns, selector, n) in [
+        ("default", "app=httpbin", 1),
+        ("default", "app=helloworld", 2),
+        ("default", "app=curl", 1),
+        ("sidecar-test", "app=nginx-1", 1),
+    ] {
+        ready_pods(&m, ns, selector, n).await;
+    }
+    let out = m
+        .cli(&[
+            "exec",
+            "deploy/curl",
+            "--",
+            "curl",
+            "-s",
+            "-w",
+            "%{http_code}",
+            "http://httpbin.default:8000/status/200",
+        ])
+        .ok()
+        .to_string();
+    assert_eq!(out, "200");
 }

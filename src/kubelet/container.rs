@@ -151,12 +151,12 @@ pub(super) async fn run(
                     format!("Error: failed to start container {name:?}: {msg}"),
                 )
                 .await;
-                Exit {
+                let exit = Exit {
                     code: Some(e.exit_code()),
                     signal: None,
                     finished_at: chrono::Utc::now(),
-                }
-                .into_state(&started_at, "StartError", Some(msg))
+                };
+                terminated(exit, &started_at, "StartError", Some(msg))
             }
             Ok(mut running) => {
                 event(
@@ -228,7 +228,7 @@ pub(super) async fn run(
                             event(EventType::Normal, "Killing", format!("Stopping container {name}")).await;
                             let exit = running.stop(g).await;
                             probes.abort();
-                            status.state = exit.into_state(&started_at, "", None);
+                            status.state = terminated(exit, &started_at, "", None);
                             status.started = false;
                             send(&status);
                             return Outcome::Stopped;
@@ -236,7 +236,7 @@ pub(super) async fn run(
                     }
                 };
                 probes.abort();
-                exit.into_state(&started_at, "", None)
+                terminated(exit, &started_at, "", None)
             }
         };
         let code = match &exit {
@@ -437,28 +437,24 @@ fn str_at_ptr(v: &Value, ptr: &str) -> String {
         .to_string()
 }
 
-// === impl Exit ===
-
-impl Exit {
-    /// The terminated state for this exit (reason `Completed`/`Error` unless given).
-    fn into_state(self, started_at: &str, reason: &str, message: Option<String>) -> State {
-        let code = self.exit_code();
-        let reason = if !reason.is_empty() {
-            reason.to_string()
-        } else if code == 0 {
-            "Completed".into()
-        } else {
-            "Error".into()
-        };
-        State::Terminated {
-            exit_code: code,
-            signal: self.signal,
-            reason,
-            message,
-            started_at: started_at.to_string(),
-            finished_at: self
-                .finished_at
-                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        }
+/// The terminated state for an exit (reason `Completed`/`Error` unless given).
+fn terminated(exit: Exit, started_at: &str, reason: &str, message: Option<String>) -> State {
+    let code = exit.exit_code();
+    let reason = if !reason.is_empty() {
+        reason.to_string()
+    } else if code == 0 {
+        "Completed".into()
+    } else {
+        "Error".into()
+    };
+    State::Terminated {
+        exit_code: code,
+        signal: exit.signal,
+        reason,
+        message,
+        started_at: started_at.to_string(),
+        finished_at: exit
+            .finished_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     }
 }

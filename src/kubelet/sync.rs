@@ -18,6 +18,8 @@ const GONE_GRACE: Duration = Duration::from_secs(2);
 
 /// A pod worker: its stop switch and its task.
 pub(super) struct Worker {
+    /// `<ns>_<name>`: the pod's folder names.
+    folder: String,
     stop: watch::Sender<Option<Duration>>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -25,13 +27,10 @@ pub(super) struct Worker {
 /// The live workers by pod uid.
 pub(super) type Workers = Mutex<HashMap<String, Worker>>;
 
-fn workers(shared: &Shared) -> &Workers {
-    &shared.workers
-}
-
 /// Follow pods until aborted.
 pub(super) async fn run(shared: Arc<Shared>) {
     let prefix = resources::core("pods").key_prefix();
+    let mut first = true;
     loop {
         let (pods, rev) = match shared.store.list(&prefix) {
             Ok(l) => l,
@@ -41,9 +40,23 @@ pub(super) async fn run(shared: Arc<Shared>) {
                 continue;
             }
         };
+        if std::mem::take(&mut first) {
+            // Folders of pods deleted while `up` was not running.
+            let kept: Vec<String> = pods.iter().map(folder).collect();
+            for base in ["pods", "logs"] {
+                let Ok(entries) = std::fs::read_dir(shared.dir.path().join(base)) else {
+                    continue;
+                };
+                for e in entries.flatten() {
+                    if !kept.contains(&e.file_name().to_string_lossy().into_owned()) {
+                        let _ = std::fs::remove_dir_all(e.path());
+                    }
+                }
+            }
+        }
         let live: Vec<String> = pods.iter().map(uid).collect();
         {
-            let mut w = workers(&shared).lock().unwrap_or_else(|p| p.into_inner());
+            let mut w = shared.workers.lock().unwrap_or_else(|p| p.into_inner());
             for (id, worker) in w.iter() {
                 if !live.contains(id) {
                     let _ = worker.stop.send(Some(GONE_GRACE));
@@ -70,11 +83,13 @@ pub(super) async fn run(shared: Arc<Shared>) {
 /// React to one pod's latest state.
 fn observe(shared: &Arc<Shared>, pod: Value, deleted: bool) {
     let id = uid(&pod);
-    let mut w = workers(shared).lock().unwrap_or_else(|p| p.into_inner());
+    let mut w = shared.workers.lock().unwrap_or_else(|p| p.into_inner());
     if deleted {
-        if let Some(worker) = w.remove(&id) {
+        let worker = w.remove(&id);
+        if let Some(worker) = &worker {
             let _ = worker.stop.send(Some(GONE_GRACE));
         }
+        forget(shared, worker, folder(&pod));
         return;
     }
     let terminating = pod.pointer("/metadata/deletionTimestamp").is_some();
@@ -103,6 +118,7 @@ fn observe(shared: &Arc<Shared>, pod: Value, deleted: bool) {
     if w.contains_key(&id) {
         return;
     }
+    let pod_folder = folder(&pod);
     let (stop, stop_rx) = watch::channel(None);
     let task = {
         let shared = shared.clone();
@@ -117,7 +133,45 @@ fn observe(shared: &Arc<Shared>, pod: Value, deleted: bool) {
             }
         })
     };
-    w.insert(id, Worker { stop, task });
+    w.insert(
+        id,
+        Worker {
+            folder: pod_folder,
+            stop,
+            task,
+        },
+    );
+}
+
+/// `<ns>_<name>`, the name of a pod's working and log folders.
+fn folder(pod: &Value) -> String {
+    format!(
+        "{}_{}",
+        meta::namespace(pod).unwrap_or("default"),
+        meta::name(pod)
+    )
+}
+
+/// A pod is gone for good: once its processes have ended, remove its working folder and logs
+/// (unless a new pod of the same name has started using them meanwhile).
+fn forget(shared: &Arc<Shared>, worker: Option<Worker>, folder: String) {
+    let shared = shared.clone();
+    tokio::spawn(async move {
+        if let Some(w) = worker {
+            let _ = w.task.await;
+        }
+        let reused = shared
+            .workers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .any(|w| w.folder == folder);
+        if !reused {
+            for base in ["pods", "logs"] {
+                let _ = std::fs::remove_dir_all(shared.dir.path().join(base).join(&folder));
+            }
+        }
+    });
 }
 
 /// Remove a terminated pod from the store (only the same pod: a new one of the same name stays).
@@ -141,7 +195,8 @@ fn finish(store: Store, key: String, id: String) {
 
 /// Stop every worker with at most `limit` of grace and wait for them.
 pub(super) async fn stop_all(shared: &Shared, limit: Duration) {
-    let all: Vec<Worker> = workers(shared)
+    let all: Vec<Worker> = shared
+        .workers
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .drain()

@@ -56,7 +56,14 @@ fn condition(st: &Value, kind: &str) -> String {
 }
 
 /// (stage, init containers, containers, restart policy, phase, Ready condition)
-type Case = (Stage, Vec<Container>, Vec<Container>, &'static str, &'static str, &'static str);
+type Case = (
+    Stage,
+    Vec<Container>,
+    Vec<Container>,
+    &'static str,
+    &'static str,
+    &'static str,
+);
 
 #[test]
 fn phases_and_conditions() {
