@@ -193,6 +193,9 @@ impl Drop for Listener {
     }
 }
 
+/// How long a connection waits for a reachable backend before it is closed.
+const HOLD_WITHOUT_BACKENDS: Duration = Duration::from_secs(2);
+
 /// Accept until aborted. Connections run in their own tasks, so closing the listener lets them
 /// finish.
 async fn accept_loop(listener: TcpListener, backends: Arc<ArcSwap<Vec<SocketAddr>>>) {
@@ -200,7 +203,7 @@ async fn accept_loop(listener: TcpListener, backends: Arc<ArcSwap<Vec<SocketAddr
     loop {
         match listener.accept().await {
             Ok((stream, _)) => {
-                tokio::spawn(forward(stream, backends.load_full(), next.clone()));
+                tokio::spawn(forward(stream, backends.clone(), next.clone()));
             }
             Err(e) => {
                 // Usually fd exhaustion: back off instead of spinning.
@@ -212,11 +215,23 @@ async fn accept_loop(listener: TcpListener, backends: Arc<ArcSwap<Vec<SocketAddr
 }
 
 /// Connect to a backend, round-robin, falling through to the next ones on failure so that a pod
-/// going away mid-rollout costs no request; then relay bytes both ways. No backend reachable:
-/// the client connection is simply closed.
-async fn forward(mut inbound: TcpStream, backends: Arc<Vec<SocketAddr>>, next: Arc<AtomicUsize>) {
-    let Some(mut outbound) = connect_any(&backends, &next).await else {
-        return;
+/// going away mid-rollout costs no request; then relay bytes both ways. With no backend
+/// reachable the connection is held a moment while the list is looked at again (a pod that just
+/// became ready reaches the list a few milliseconds later), then closed.
+async fn forward(
+    mut inbound: TcpStream,
+    backends: Arc<ArcSwap<Vec<SocketAddr>>>,
+    next: Arc<AtomicUsize>,
+) {
+    let deadline = tokio::time::Instant::now() + HOLD_WITHOUT_BACKENDS;
+    let mut outbound = loop {
+        if let Some(s) = connect_any(&backends.load_full(), &next).await {
+            break s;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
     };
     let _ = inbound.set_nodelay(true);
     let _ = outbound.set_nodelay(true);

@@ -91,6 +91,18 @@ async fn listener_without_backends_closes_connections() {
 }
 
 #[tokio::test]
+async fn a_connection_waits_briefly_for_a_backend_to_appear() {
+    let proxy = ServiceProxy::new();
+    let bound = proxy.sync(vec![frontend("web", CLUSTER, vec![])]).await;
+    let addr = bound_addr(&bound[0]);
+    let reader = tokio::spawn(read_all(addr));
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let a = name_server("a").await;
+    proxy.sync(vec![frontend("web", CLUSTER, vec![a])]).await;
+    assert_eq!(reader.await.expect("reader"), "a");
+}
+
+#[tokio::test]
 async fn port_in_use_is_reported_and_retried() {
     let holder = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let taken = holder.local_addr().expect("addr").port();
