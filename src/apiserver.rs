@@ -42,6 +42,8 @@ pub struct AppState {
     pub address: String,
     /// The node's pod runtime, for `log` and `exec` (absent: those answer "not running").
     pub kubelet: Option<Arc<crate::kubelet::Kubelet>>,
+    /// The proxies' config stream, for `proxy-status`.
+    pub xds: Option<crate::xds::Hub>,
 }
 
 /// The query string, keeping repeated keys.
@@ -81,6 +83,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/api/{*rest}", any(resource))
         .route("/apis/{*rest}", any(resource))
         .route("/openapi/v2", get(openapi_v2))
+        .route("/debug/proxy-status", get(proxy_status))
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
     Router::new()
         .route(
@@ -112,6 +115,12 @@ async fn authenticate(State(st): State<Arc<AppState>>, req: Request, next: Next)
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Every proxy's place in the config stream (`meshlite proxy-status`).
+async fn proxy_status(State(st): State<Arc<AppState>>) -> Response {
+    let statuses = st.xds.as_ref().map(crate::xds::Hub::status).unwrap_or_default();
+    json_response(&serde_json::to_value(statuses).unwrap_or_default())
 }
 
 async fn version() -> Response {

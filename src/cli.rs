@@ -3,11 +3,13 @@
 //! Every command but `up` is a client of the API (through the kubeconfig in the data dir), and
 //! prints what kubectl would print for the same request.
 
+pub mod agent;
 pub mod apply;
 pub mod client;
 pub mod describe;
 pub mod edit;
 pub mod exec;
+pub mod inject;
 pub mod get;
 pub mod jsonpath;
 pub mod logs;
@@ -63,6 +65,8 @@ pub enum Command {
     Delete(apply::DeleteArgs),
     /// Add, change or remove labels.
     Label(edit::LabelArgs),
+    /// Add Istio's sidecar to every pod template of a manifest and print the result.
+    KubeInject(inject::KubeInjectArgs),
     /// Print a container's logs.
     Logs(logs::LogsArgs),
     /// Run a command in a container (as a local process with its environment).
@@ -76,6 +80,11 @@ pub enum Command {
     /// Run a built-in sample program (what pods of known images run).
     #[command(hide = true)]
     Sample(sample::SampleArgs),
+    /// What Istio's proxy image runs in a pod: the sidecar, or its init step.
+    #[command(hide = true, name = "pilot-agent")]
+    PilotAgent(agent::AgentArgs),
+    /// List every sidecar and whether it runs the latest configuration.
+    ProxyStatus,
 }
 
 /// Options of `meshlite up`.
@@ -158,12 +167,29 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::Delete(a) => apply::delete(g, a).await,
         Command::Label(a) => edit::label(g, a).await,
         Command::Logs(a) => logs::logs(g, a).await,
+        Command::KubeInject(a) => inject::kube_inject(g.namespace.as_deref(), a),
         Command::Exec(a) => exec::exec_command(g, a).await,
         Command::Rollout(a) => rollout::rollout(g, a).await,
         Command::Scale(a) => rollout::scale(g, a).await,
         Command::Version => version(g).await,
         Command::Sample(a) => sample::run(a).await,
+        Command::PilotAgent(a) => agent::run(a).await,
+        Command::ProxyStatus => proxy_status(g).await,
     }
+}
+
+/// `proxy-status`, laid out as `istioctl proxy-status`.
+async fn proxy_status(g: &Global) -> Result<i32> {
+    let client = g.client()?;
+    let v = client::check(client.get_json("/debug/proxy-status").await, "")?;
+    let statuses: Vec<crate::xds::ProxyStatus> = serde_json::from_value(v)
+        .map_err(|e| anyhow::anyhow!("unexpected proxy status from the server: {e}"))?;
+    let connected: Vec<_> = statuses.into_iter().filter(|s| s.connected).collect();
+    print!(
+        "{}",
+        crate::xds::status_table(&connected, crate::inject::ISTIO_VERSION)
+    );
+    Ok(0)
 }
 
 async fn version(g: &Global) -> Result<i32> {

@@ -49,6 +49,8 @@ pub struct Config {
     pub host_ports: RangeInclusive<u16>,
     /// The resolver proxy's port, given to pods as `HTTP_PROXY`.
     pub proxy_port: Option<u16>,
+    /// The control plane's config stream, given to sidecars as `MESHLITE_XDS`.
+    pub xds: Option<std::net::SocketAddr>,
     /// This binary (built-in samples and the launcher run from it).
     pub exe: PathBuf,
 }
@@ -75,6 +77,7 @@ pub(crate) struct Shared {
     spawner: process::Spawner,
     ports: Mutex<ports::PortPool>,
     proxy_port: Option<u16>,
+    xds: Option<std::net::SocketAddr>,
     marker: String,
     targets: Mutex<HashMap<(String, String, String), ExecTarget>>,
     workers: sync::Workers,
@@ -98,6 +101,7 @@ impl Kubelet {
             exe: config.exe,
             ports: Mutex::new(ports::PortPool::new(config.host_ports)),
             proxy_port: config.proxy_port,
+            xds: config.xds,
             marker,
             targets: Mutex::new(HashMap::new()),
             workers: Mutex::new(HashMap::new()),
@@ -180,16 +184,28 @@ impl Shared {
             ))
             .map(|(s, _)| s)
             .unwrap_or_default();
-        let sample = crate::samples::for_image(
-            spec.get("image")
-                .and_then(Value::as_str)
-                .unwrap_or_default(),
-        );
+        let image = spec.get("image").and_then(Value::as_str).unwrap_or_default();
+        let sample = crate::samples::for_image(image);
+        // In a pod with a sidecar the app's HTTP_PROXY is the sidecar's outbound listener; the
+        // sidecar itself gets the config stream instead.
+        let is_proxy = program::is_proxy_image(image);
+        let sidecar_outbound = has_sidecar(&pod.pod)
+            .then(|| pod.host_ports.get(&15001).copied())
+            .flatten();
+        let mut extra = Vec::new();
+        if let (true, Some(xds)) = (is_proxy, self.xds) {
+            extra.push(("MESHLITE_XDS".to_string(), xds.to_string()));
+        }
         env::Context {
             host_ports: pod.host_ports.clone(),
             listen_port: listen_port(spec, sample.as_ref(), &pod.host_ports),
             services,
-            proxy_port: self.proxy_port,
+            proxy_port: if is_proxy {
+                None
+            } else {
+                sidecar_outbound.or(self.proxy_port)
+            },
+            extra,
             path: self.path(&pod.workdir),
             passthrough: ["HOME", "LANG", "USER", "TMPDIR", "TERM"]
                 .iter()
@@ -246,6 +262,17 @@ pub fn listen_port(
         _ => declared.first().copied(),
     }?;
     host_ports.get(&wanted).copied()
+}
+
+/// Whether the pod runs Istio's sidecar (`istio-proxy` from the proxy image).
+pub fn has_sidecar(pod: &Value) -> bool {
+    pod.pointer("/spec/containers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .any(|c| {
+            program::is_proxy_image(c.get("image").and_then(Value::as_str).unwrap_or_default())
+        })
 }
 
 /// A container's declared TCP containerPorts, in order.

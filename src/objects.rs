@@ -4,9 +4,11 @@
 
 mod deletion;
 mod events;
+mod injection;
 
 pub use deletion::{delete, Deleted};
 pub use events::{record, EventType, Note};
+pub use injection::inject_if_wanted;
 
 use crate::admission::{Admission, FieldValidation};
 use crate::api::meta;
@@ -23,6 +25,17 @@ pub async fn create(
     ns: &str,
     obj: Value,
 ) -> Option<Value> {
+    let obj = if res.kind == "Pod" {
+        match inject_if_wanted(store, ns, obj) {
+            Ok(o) => o,
+            Err(e) => {
+                tracing::warn!(error = %e, "a pod was refused by sidecar injection");
+                return None;
+            }
+        }
+    } else {
+        obj
+    };
     let admitted =
         match admission.create(res, res.version(), Some(ns), obj, FieldValidation::Ignore) {
             Ok(a) => a,

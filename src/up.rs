@@ -17,6 +17,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 
 mod demo;
+mod mesh;
 
 /// The longest `up` waits for pods to stop when it shuts down.
 const STOP_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
@@ -74,6 +75,19 @@ pub async fn run(opts: UpOptions) -> Result<()> {
     let resolver = TcpListener::bind(("127.0.0.1", 0))
         .await
         .context("cannot listen for the Service name resolver on 127.0.0.1")?;
+    // The config stream sidecars follow (istiod's part).
+    let hub = crate::xds::Hub::new();
+    let xds = TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .context("cannot listen for the proxies' config stream on 127.0.0.1")?;
+    let xds_addr = xds.local_addr()?;
+    let xds_server = tokio::spawn({
+        let app = crate::xds::router(hub.clone());
+        async move {
+            let _ = axum::serve(xds, app).await;
+        }
+    });
+    let mesh = tokio::spawn(mesh::run(store.clone(), hub.clone()));
     let kubelet = Arc::new(Kubelet::start(
         store.clone(),
         admission.clone(),
@@ -81,6 +95,7 @@ pub async fn run(opts: UpOptions) -> Result<()> {
             data_dir: dir.clone(),
             host_ports: opts.host_ports.clone(),
             proxy_port: Some(resolver.local_addr()?.port()),
+            xds: Some(xds_addr),
             exe: std::env::current_exe().context("cannot find the meshlite executable")?,
         },
     ));
@@ -90,6 +105,7 @@ pub async fn run(opts: UpOptions) -> Result<()> {
         token: token.clone(),
         address: format!("127.0.0.1:{port}"),
         kubelet: Some(kubelet.clone()),
+        xds: Some(hub.clone()),
     });
     bootstrap(&state, port).await?;
     write_kubeconfig(dir, &server, &pki.ca_pem, &token)?;
@@ -116,7 +132,9 @@ pub async fn run(opts: UpOptions) -> Result<()> {
     println!("meshlite: stopping");
     controllers.abort();
     network.abort();
+    mesh.abort();
     kubelet.shutdown(STOP_LIMIT).await;
+    xds_server.abort();
     store.flush()?;
     let _ = std::fs::remove_file(dir.state());
     Ok(())

@@ -189,8 +189,12 @@ async fn ensure_namespace(st: &AppState, rp: &ResourcePath) -> ApiResult<()> {
 async fn create(st: &AppState, rp: &ResourcePath, q: &Query, body: Bytes) -> ApiResult<Response> {
     let res = rp.resource;
     let fv = FieldValidation::parse(q.get("fieldValidation"))?;
-    let obj = parse_body(&body)?;
+    let mut obj = parse_body(&body)?;
     ensure_namespace(st, rp).await?;
+    if res.kind == "Pod" {
+        let ns = rp.namespace.as_deref().unwrap_or("default");
+        obj = objects::inject_if_wanted(&st.store, ns, obj)?;
+    }
     let Admitted { object, warnings } =
         st.admission
             .create(res, &rp.version, rp.namespace.as_deref(), obj, fv)?;

@@ -21,6 +21,8 @@ pub struct Context {
     pub path: String,
     /// Passed through from `up`'s environment so local programs behave: HOME, LANG, USER, TMPDIR.
     pub passthrough: Vec<(String, String)>,
+    /// Set by meshlite for this container (e.g. the sidecar's `MESHLITE_XDS`).
+    pub extra: Vec<(String, String)>,
 }
 
 /// The environment of `container` in `pod`, in order (later entries win for duplicate names,
@@ -64,6 +66,9 @@ pub fn build(pod: &Value, container: &Value, ctx: &Context) -> Vec<(String, Stri
     }
     for (container_port, host) in &ctx.host_ports {
         set(&mut env, format!("PORT_{container_port}"), host.to_string());
+    }
+    for (k, v) in &ctx.extra {
+        set(&mut env, k.clone(), v.clone());
     }
     for var in container
         .get("env")

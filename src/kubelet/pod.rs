@@ -276,8 +276,12 @@ fn wanted_ports(pod: &Value) -> Vec<u16> {
         .chain(containers(pod, "initContainers").iter())
     {
         let declared = super::container_ports(c);
+        let image = c.get("image").and_then(Value::as_str).unwrap_or_default();
+        let is_sidecar = c.pointer("/args/0").and_then(Value::as_str) == Some("proxy");
+        if super::program::is_proxy_image(image) && is_sidecar {
+            out.extend(super::program::PROXY_PORTS);
+        }
         if declared.is_empty() {
-            let image = c.get("image").and_then(Value::as_str).unwrap_or_default();
             if let Some(s) = crate::samples::for_image(image) {
                 if s.default_port() != 0 {
                     out.push(s.default_port());

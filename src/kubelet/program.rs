@@ -43,6 +43,17 @@ pub fn resolve(
             .map(|s| super::env::expand(s, env))
             .collect()
     };
+    // Istio's proxy image runs pilot-agent: the sidecar (`proxy sidecar …`) and its init step
+    // (`istio-iptables …`) are this binary's `meshlite pilot-agent`.
+    if is_proxy_image(image) {
+        let mut args = vec!["pilot-agent".to_string()];
+        args.extend(list("args"));
+        return Ok(Program {
+            path: exe.to_path_buf(),
+            args,
+            sample: None,
+        });
+    }
     if let Some(sample) = samples::for_image(image) {
         let mut args = vec!["sample".to_string(), sample.name().to_string()];
         if let Sample::Helloworld { version } = &sample {
@@ -73,6 +84,16 @@ pub fn resolve(
         sample: None,
     })
 }
+
+/// Whether `image` is Istio's proxy (`…/proxyv2:TAG`, any registry).
+pub fn is_proxy_image(image: &str) -> bool {
+    let repo = samples::repository(image);
+    repo.rsplit('/').next() == Some("proxyv2")
+}
+
+/// The ports Istio's proxy listens on besides the declared 15090: outbound 15001, inbound
+/// 15006, merged metrics 15020, health 15021 — each needs a host port here.
+pub const PROXY_PORTS: [u16; 5] = [15001, 15006, 15020, 15021, 15090];
 
 #[cfg(test)]
 mod tests {
@@ -107,6 +128,13 @@ mod tests {
         assert_eq!(p.path, PathBuf::from("sh"));
         assert_eq!(p.args, ["-c", "echo hi"]);
         assert_eq!(p.sample, None);
+        let p = resolve(
+            &json!({"image": "docker.io/istio/proxyv2:1.28.0", "args": ["proxy", "sidecar", "--domain", "x"]}),
+            exe,
+            &env,
+        )
+        .unwrap();
+        assert_eq!(p.args, ["pilot-agent", "proxy", "sidecar", "--domain", "x"]);
         let e = resolve(&json!({"image": "busybox", "args": ["x"]}), exe, &env).unwrap_err();
         assert_eq!(e.reason, "ErrImageNotRunnable");
         assert!(e.message.contains("\"busybox\""), "{}", e.message);

@@ -1,0 +1,210 @@
+//! The `istio-proxy` container (`meshlite proxy sidecar`): one process playing pilot-agent and
+//! Envoy for one pod.
+//!
+//! It follows the control plane's config stream ([`crate::xds`]), and serves:
+//! - outbound (15001): the app's HTTP forward proxy, resolving Service names and preferring the
+//!   destination pod's sidecar;
+//! - inbound (15006): requests from peer sidecars, forwarded to the app port they name;
+//! - status (15021): `/healthz/ready`;
+//! - Prometheus (15090, and 15020 when merged): `/stats/prometheus`.
+//!
+//! Routing decisions live in [`config`] and the listeners' pure helpers; the rest is plumbing.
+
+mod admin;
+mod client;
+pub mod config;
+mod exchange;
+mod forward;
+mod inbound;
+mod outbound;
+pub mod telemetry;
+#[cfg(test)]
+mod tests;
+
+use arc_swap::ArcSwapOption;
+use config::MeshConfig;
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::AtomicUsize;
+use std::sync::Arc;
+use telemetry::Metrics;
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+
+/// Header a sidecar sends to a peer's inbound listener: the app host port to deliver to.
+pub const TARGET_PORT_HEADER: &str = "x-meshlite-target-port";
+
+/// Header a sidecar sends to a peer's inbound listener: the calling workload, for metrics
+/// (standing in for Istio's peer metadata exchange).
+pub const SOURCE_WORKLOAD_HEADER: &str = "x-meshlite-source-workload";
+
+/// The sidecar's identity and ports (all on 127.0.0.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub pod: String,
+    pub namespace: String,
+    /// The control plane's config stream.
+    pub xds: SocketAddr,
+    /// Host port of 15001.
+    pub outbound: u16,
+    /// Host port of 15006.
+    pub inbound: u16,
+    /// Host port of 15021.
+    pub status: u16,
+    /// Host port of 15090.
+    pub prometheus: u16,
+    /// Host port of 15020, when the pod exposes merged metrics.
+    pub merged_prometheus: Option<u16>,
+    /// The app's containerPort → host port.
+    pub app_ports: BTreeMap<u16, u16>,
+}
+
+/// Why the sidecar cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum SidecarError {
+    /// A listener's port could not be bound.
+    #[error("cannot listen on 127.0.0.1:{port} ({listener}): {source}")]
+    Bind {
+        listener: &'static str,
+        port: u16,
+        source: std::io::Error,
+    },
+}
+
+/// The container ports the sidecar itself owns; every other `PORT_<n>` is an app port.
+const PROXY_PORTS: [u16; 5] = [15001, 15006, 15020, 15021, 15090];
+
+// === impl Settings ===
+
+impl Settings {
+    /// Read the settings from environment variables: `POD_NAME`, `POD_NAMESPACE`,
+    /// `MESHLITE_XDS` (host:port), `PORT_15001`, `PORT_15006`, `PORT_15021`, `PORT_15090`,
+    /// optional `PORT_15020`, and every other `PORT_<containerPort>` as an app port.
+    ///
+    /// `env` is a lookup, so app ports are found by asking for each possible port number.
+    pub fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Result<Settings, String> {
+        let required = |name: &str| {
+            env(name)
+                .filter(|v| !v.trim().is_empty())
+                .ok_or_else(|| format!("environment variable {name} is not set"))
+        };
+        let port = |name: &str, value: String| {
+            value
+                .trim()
+                .parse::<u16>()
+                .ok()
+                .filter(|p| *p != 0)
+                .ok_or_else(|| {
+                    format!("environment variable {name}={value:?} is not a port number (1-65535)")
+                })
+        };
+        let required_port = |n: u16| {
+            let name = format!("PORT_{n}");
+            port(&name, required(&name)?)
+        };
+        let xds_raw = required("MESHLITE_XDS")?;
+        let xds = xds_raw.trim().parse::<SocketAddr>().map_err(|_| {
+            format!("environment variable MESHLITE_XDS={xds_raw:?} is not a host:port address")
+        })?;
+        let merged_prometheus = match env("PORT_15020") {
+            Some(v) => Some(port("PORT_15020", v)?),
+            None => None,
+        };
+        let mut app_ports = BTreeMap::new();
+        for n in 1..=u16::MAX {
+            if PROXY_PORTS.contains(&n) {
+                continue;
+            }
+            let name = format!("PORT_{n}");
+            if let Some(v) = env(&name) {
+                app_ports.insert(n, port(&name, v)?);
+            }
+        }
+        Ok(Settings {
+            pod: required("POD_NAME")?,
+            namespace: required("POD_NAMESPACE")?,
+            xds,
+            outbound: required_port(15001)?,
+            inbound: required_port(15006)?,
+            status: required_port(15021)?,
+            prometheus: required_port(15090)?,
+            merged_prometheus,
+            app_ports,
+        })
+    }
+}
+
+/// State shared by the listeners and the config client.
+pub(crate) struct Shared {
+    pub settings: Settings,
+    /// The last applied configuration; requests hold the one they started with.
+    pub config: ArcSwapOption<MeshConfig>,
+    pub metrics: Metrics,
+    /// Round-robin position over endpoints.
+    pub next: AtomicUsize,
+    /// This pod's workload name, for metrics.
+    pub workload: String,
+}
+
+/// Run the sidecar until `shutdown` completes.
+pub async fn run(settings: Settings, shutdown: impl Future) -> anyhow::Result<()> {
+    let bind = |listener: &'static str, port: u16| async move {
+        TcpListener::bind((Ipv4Addr::LOCALHOST, port))
+            .await
+            .map_err(|source| SidecarError::Bind {
+                listener,
+                port,
+                source,
+            })
+    };
+    let outbound = bind("outbound", settings.outbound).await?;
+    let inbound = bind("inbound", settings.inbound).await?;
+    let status = bind("status", settings.status).await?;
+    let prometheus = bind("prometheus", settings.prometheus).await?;
+    let merged = match settings.merged_prometheus {
+        Some(p) => Some(bind("merged prometheus", p).await?),
+        None => None,
+    };
+
+    let shared = Arc::new(Shared {
+        workload: telemetry::workload_name(&settings.pod),
+        settings,
+        config: ArcSwapOption::empty(),
+        metrics: Metrics::new(),
+        next: AtomicUsize::new(0),
+    });
+
+    // Dropping the set on return aborts every task, and with them their connections.
+    let mut tasks = JoinSet::new();
+    tasks.spawn(client::run(shared.clone()));
+    {
+        let shared = shared.clone();
+        tasks.spawn(forward::serve(outbound, move |req, local, remote| {
+            outbound::handle(shared.clone(), req, local, remote)
+        }));
+    }
+    {
+        let shared = shared.clone();
+        tasks.spawn(forward::serve(inbound, move |req, local, remote| {
+            inbound::handle(shared.clone(), req, local, remote)
+        }));
+    }
+    {
+        let shared = shared.clone();
+        tasks.spawn(forward::serve(status, move |req, _, _| {
+            let shared = shared.clone();
+            async move { admin::status(&shared, &req) }
+        }));
+    }
+    for listener in std::iter::once(prometheus).chain(merged) {
+        let shared = shared.clone();
+        tasks.spawn(forward::serve(listener, move |req, _, _| {
+            let shared = shared.clone();
+            async move { admin::prometheus(&shared, &req) }
+        }));
+    }
+    shutdown.await;
+    tasks.shutdown().await;
+    Ok(())
+}

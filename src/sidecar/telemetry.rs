@@ -1,0 +1,251 @@
+//! What a sidecar reports about each request: Istio's standard metrics and Envoy's access log.
+
+use chrono::{DateTime, Utc};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// The labels of `istio_requests_total` (a subset of Istio's standard labels).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+pub struct RequestLabels {
+    /// `source` (outbound) or `destination` (inbound).
+    pub reporter: String,
+    pub source_workload: String,
+    pub destination_service: String,
+    pub response_code: String,
+    pub request_protocol: String,
+}
+
+/// The sidecar's Prometheus registry.
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+}
+
+// === impl Metrics ===
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let mut registry = Registry::default();
+        let requests = Family::<RequestLabels, Counter>::default();
+        // The client appends `_total` to counters.
+        registry.register("istio_requests", "Total requests", requests.clone());
+        let live = Gauge::<i64>::default();
+        live.set(1);
+        registry.register("envoy_server_live", "Whether the server is live", live);
+        Metrics { registry, requests }
+    }
+
+    /// Count one finished request.
+    pub fn count(&self, labels: &RequestLabels) {
+        self.requests.get_or_create(labels).inc();
+    }
+
+    /// The text exposition of every metric.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {
+            // Writing to a String cannot fail; keep whatever was produced.
+            tracing::warn!("encoding metrics failed");
+        }
+        out
+    }
+}
+
+/// The workload a pod belongs to, as Istio labels it: Deployment pods
+/// (`name-<replicaset hash>-<5 chars>`) report the Deployment name, other pods their own name.
+pub fn workload_name(pod: &str) -> String {
+    let parts: Vec<&str> = pod.rsplitn(3, '-').collect();
+    if let [suffix, hash, base] = parts.as_slice() {
+        let alnum = |s: &str| {
+            s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        };
+        if suffix.len() == 5
+            && alnum(suffix)
+            && (6..=10).contains(&hash.len())
+            && alnum(hash)
+            && !base.is_empty()
+        {
+            return base.to_string();
+        }
+    }
+    pod.to_string()
+}
+
+/// One request's access log record, in Envoy's default format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessLog {
+    pub start: DateTime<Utc>,
+    pub method: String,
+    pub path: String,
+    pub protocol: String,
+    pub response_code: u16,
+    /// Envoy response flags (`UH`, `UF`, `NR`, …) or `-`.
+    pub flags: String,
+    /// `via_upstream` or why the proxy answered itself.
+    pub details: String,
+    pub bytes_received: u64,
+    pub bytes_sent: u64,
+    pub duration: Duration,
+    /// Time until the upstream's response headers, when there was an upstream response.
+    pub upstream_time: Option<Duration>,
+    pub forwarded_for: Option<String>,
+    pub user_agent: Option<String>,
+    pub request_id: Option<String>,
+    pub authority: Option<String>,
+    pub upstream_host: Option<SocketAddr>,
+    pub upstream_cluster: Option<String>,
+    pub upstream_local: Option<SocketAddr>,
+    pub downstream_local: Option<SocketAddr>,
+    pub downstream_remote: Option<SocketAddr>,
+    pub route: Option<String>,
+}
+
+// === impl AccessLog ===
+
+impl AccessLog {
+    /// The log line (without newline), field for field Envoy's default format.
+    pub fn line(&self) -> String {
+        fn opt<T: ToString>(v: &Option<T>) -> String {
+            v.as_ref().map_or_else(|| "-".to_string(), T::to_string)
+        }
+        format!(
+            "[{}] \"{} {} {}\" {} {} {} - \"-\" {} {} {} {} \"{}\" \"{}\" \"{}\" \"{}\" \"{}\" {} {} {} {} - {}",
+            self.start.format("%Y-%m-%dT%H:%M:%S%.3fZ"),
+            self.method,
+            self.path,
+            self.protocol,
+            self.response_code,
+            self.flags,
+            self.details,
+            self.bytes_received,
+            self.bytes_sent,
+            self.duration.as_millis(),
+            self.upstream_time
+                .map_or_else(|| "-".to_string(), |d| d.as_millis().to_string()),
+            opt(&self.forwarded_for),
+            opt(&self.user_agent),
+            opt(&self.request_id),
+            opt(&self.authority),
+            opt(&self.upstream_host),
+            opt(&self.upstream_cluster),
+            opt(&self.upstream_local),
+            opt(&self.downstream_local),
+            opt(&self.downstream_remote),
+            opt(&self.route),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn workload_names() {
+        let cases = [
+            ("helloworld-v1-5d8f7b9c4-abcde", "helloworld-v1"),
+            ("productpage-v1-6b746f74dc-9stvs", "productpage-v1"),
+            ("web-7d4b9c8f6d-x2x4z", "web"),
+            ("web-0", "web-0"),
+            ("standalone", "standalone"),
+            ("job-abcde", "job-abcde"),
+            ("a-b-c", "a-b-c"),
+            ("-5d8f7b9c4-abcde", "-5d8f7b9c4-abcde"),
+            ("x-5D8F7B9C4-abcde", "x-5D8F7B9C4-abcde"),
+            ("", ""),
+        ];
+        for (pod, want) in cases {
+            assert_eq!(workload_name(pod), want, "{pod:?}");
+        }
+    }
+
+    fn sample() -> AccessLog {
+        AccessLog {
+            start: Utc
+                .with_ymd_and_hms(2026, 1, 2, 3, 4, 5)
+                .single()
+                .expect("valid time")
+                + chrono::Duration::milliseconds(678),
+            method: "GET".into(),
+            path: "/hello".into(),
+            protocol: "HTTP/1.1".into(),
+            response_code: 200,
+            flags: "-".into(),
+            details: "via_upstream".into(),
+            bytes_received: 0,
+            bytes_sent: 42,
+            duration: Duration::from_millis(3),
+            upstream_time: Some(Duration::from_millis(2)),
+            forwarded_for: None,
+            user_agent: Some("curl/8.5.0".into()),
+            request_id: Some("id-1".into()),
+            authority: Some("helloworld:5000".into()),
+            upstream_host: Some("127.0.0.1:20003".parse().expect("addr")),
+            upstream_cluster: Some("outbound|5000||helloworld.default.svc.cluster.local".into()),
+            upstream_local: Some("127.0.0.1:41234".parse().expect("addr")),
+            downstream_local: Some("127.0.0.1:20001".parse().expect("addr")),
+            downstream_remote: Some("127.0.0.1:41233".parse().expect("addr")),
+            route: Some("default".into()),
+        }
+    }
+
+    #[test]
+    fn access_log_lines() {
+        let ok = sample();
+        let mut failed = sample();
+        failed.response_code = 503;
+        failed.flags = "UH".into();
+        failed.details = "no_healthy_upstream".into();
+        failed.upstream_time = None;
+        failed.upstream_host = None;
+        failed.upstream_local = None;
+        failed.user_agent = None;
+        failed.request_id = None;
+        let cases = [
+            (ok, "[2026-01-02T03:04:05.678Z] \"GET /hello HTTP/1.1\" 200 - via_upstream - \"-\" 0 42 3 2 \"-\" \"curl/8.5.0\" \"id-1\" \"helloworld:5000\" \"127.0.0.1:20003\" outbound|5000||helloworld.default.svc.cluster.local 127.0.0.1:41234 127.0.0.1:20001 127.0.0.1:41233 - default"),
+            (failed, "[2026-01-02T03:04:05.678Z] \"GET /hello HTTP/1.1\" 503 UH no_healthy_upstream - \"-\" 0 42 3 - \"-\" \"-\" \"-\" \"helloworld:5000\" \"-\" outbound|5000||helloworld.default.svc.cluster.local - 127.0.0.1:20001 127.0.0.1:41233 - default"),
+        ];
+        for (log, want) in cases {
+            assert_eq!(log.line(), want);
+        }
+    }
+
+    #[test]
+    fn metrics_exposition() {
+        let m = Metrics::new();
+        let labels = RequestLabels {
+            reporter: "source".into(),
+            source_workload: "sleep".into(),
+            destination_service: "hello.default.svc.cluster.local".into(),
+            response_code: "200".into(),
+            request_protocol: "http".into(),
+        };
+        m.count(&labels);
+        m.count(&labels);
+        let text = m.encode();
+        assert!(
+            text.contains("istio_requests_total{reporter=\"source\",source_workload=\"sleep\",destination_service=\"hello.default.svc.cluster.local\",response_code=\"200\",request_protocol=\"http\"} 2"),
+            "{text}"
+        );
+        assert!(text.contains("envoy_server_live 1"), "{text}");
+    }
+}
