@@ -3,74 +3,14 @@
 //!
 //! Run with: `cargo bench --bench store_writes` (prints figures; asserts nothing).
 
-use base64::Engine;
 use futures::StreamExt;
-use serde_json::{json, Value};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use serde_json::json;
+use std::time::Instant;
 
-struct Server {
-    child: std::process::Child,
-    _dir: tempfile::TempDir,
-    url: String,
-    token: String,
-    ca: Vec<u8>,
-}
+#[path = "common/server.rs"]
+mod server;
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start() -> Server {
-    let dir = tempfile::tempdir().expect("temp dir");
-    // MESHLITE_BENCH_BIN runs another build (e.g. one with profiling symbols).
-    let bin = std::env::var("MESHLITE_BENCH_BIN")
-        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_meshlite").to_string());
-    let child = Command::new(bin)
-        .args(["up", "--api-port", "0", "--data-dir"])
-        .arg(dir.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start meshlite up");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let state: Value = loop {
-        if let Some(v) = std::fs::read_to_string(dir.path().join("up.json"))
-            .ok()
-            .and_then(|s| serde_json::from_str::<Value>(&s).ok())
-        {
-            if v["pid"].as_u64() == Some(u64::from(child.id())) {
-                break v;
-            }
-        }
-        assert!(Instant::now() < deadline, "meshlite up did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let kc: Value =
-        serde_yaml::from_str(&std::fs::read_to_string(dir.path().join("kubeconfig")).unwrap())
-            .unwrap();
-    let token = kc["users"][0]["user"]["token"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let ca = base64::engine::general_purpose::STANDARD
-        .decode(
-            kc["clusters"][0]["cluster"]["certificate-authority-data"]
-                .as_str()
-                .unwrap(),
-        )
-        .unwrap();
-    Server {
-        url: state["server"].as_str().unwrap().to_string(),
-        child,
-        _dir: dir,
-        token,
-        ca,
-    }
-}
+use server::{start, Server};
 
 async fn creates(s: &Server, ns: &str, n: usize, concurrency: usize) -> f64 {
     let client = reqwest::Client::builder()
@@ -154,7 +94,7 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let server = start();
+    let server = start(&[]);
     rt.block_on(async {
         // Warm up TLS sessions and sled.
         creates(&server, "warmup", 200, 8).await;

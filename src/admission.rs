@@ -104,6 +104,7 @@ impl Admission {
         }
         set_namespace(res, namespace, &mut obj)?;
         generate_name(&mut obj);
+        defaults::before_validation(res, &mut obj);
         let warnings = check(res, version, &obj, fv)?;
         let m = meta::metadata_mut(&mut obj);
         m.insert("uid".into(), json!(uuid::Uuid::new_v4().to_string()));
@@ -179,6 +180,7 @@ impl Admission {
                 obj
             }
         };
+        defaults::before_validation(res, &mut obj);
         let warnings = check(res, version, &obj, fv)?;
         // System metadata is the server's, whatever the client sent.
         let m = meta::metadata_mut(&mut obj);

@@ -119,7 +119,11 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// Every proxy's place in the config stream (`meshlite proxy-status`).
 async fn proxy_status(State(st): State<Arc<AppState>>) -> Response {
-    let statuses = st.xds.as_ref().map(crate::xds::Hub::status).unwrap_or_default();
+    let statuses = st
+        .xds
+        .as_ref()
+        .map(crate::xds::Hub::status)
+        .unwrap_or_default();
     json_response(&serde_json::to_value(statuses).unwrap_or_default())
 }
 

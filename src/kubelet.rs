@@ -184,7 +184,10 @@ impl Shared {
             ))
             .map(|(s, _)| s)
             .unwrap_or_default();
-        let image = spec.get("image").and_then(Value::as_str).unwrap_or_default();
+        let image = spec
+            .get("image")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         let sample = crate::samples::for_image(image);
         // In a pod with a sidecar the app's HTTP_PROXY is the sidecar's outbound listener; the
         // sidecar itself gets the config stream instead.

@@ -30,6 +30,10 @@
 //!   ports, environment, probes, restarts, logs, status.
 //! - [`serviceproxy`]: Services on 127.0.0.1 — a listener per Service port, and the HTTP proxy
 //!   that resolves Service names for pods.
+//! - [`inject`]: Istio's sidecar injection (pure), for `kube-inject` and automatic injection.
+//! - [`xds`]: the control plane's versioned config stream to proxies, with ACK/NACK.
+//! - [`sidecar`]: the `istio-proxy` process — outbound and inbound HTTP proxying, health,
+//!   metrics, access logs.
 //! - [`samples`]: built-in programs that stand in for well-known images (httpbin, nginx,
 //!   helloworld, curl), run with the hidden `meshlite sample NAME`.
 

@@ -9,34 +9,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::Meshlite;
-
-/// Poll `path` until `ok` holds for its JSON (at most `secs`).
-async fn eventually(m: &Meshlite, path: &str, secs: u64, ok: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        let (_, v) = m.get(path).await;
-        if ok(&v) {
-            return v;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{path} never got there; last: {v:#}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-fn items(v: &Value) -> Vec<Value> {
-    v["items"].as_array().cloned().unwrap_or_default()
-}
-
-fn ready(pod: &Value) -> bool {
-    pod["status"]["conditions"].as_array().is_some_and(|cs| {
-        cs.iter()
-            .any(|c| c["type"] == "Ready" && c["status"] == "True")
-    })
-}
+use support::{eventually, items, ready, Meshlite};
 
 /// Wait until exactly `n` pods matching `selector` are Ready and none is terminating.
 async fn ready_pods(m: &Meshlite, ns: &str, selector: &str, n: usize) -> Vec<Value> {

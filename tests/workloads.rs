@@ -4,29 +4,8 @@
 mod support;
 
 use reqwest::Method;
-use serde_json::{json, Value};
-use std::time::{Duration, Instant};
-use support::Meshlite;
-
-/// Poll `path` until `ok` holds for its JSON (at most 10 s).
-async fn eventually(m: &Meshlite, path: &str, ok: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let (_, v) = m.get(path).await;
-        if ok(&v) {
-            return v;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{path} never got there; last: {v:#}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-fn items(v: &Value) -> Vec<Value> {
-    v["items"].as_array().cloned().unwrap_or_default()
-}
+use serde_json::json;
+use support::{eventually, items, Meshlite};
 
 #[tokio::test]
 async fn deployments_get_replicasets_and_pods_and_take_them_away() {
@@ -40,9 +19,12 @@ async fn deployments_get_replicasets_and_pods_and_take_them_away() {
             .to_string(),
     ])
     .ok();
-    let rs = eventually(&m, "/apis/apps/v1/namespaces/default/replicasets", |v| {
-        items(v).len() == 1
-    })
+    let rs = eventually(
+        &m,
+        "/apis/apps/v1/namespaces/default/replicasets",
+        10,
+        |v| items(v).len() == 1,
+    )
     .await;
     let rs = &items(&rs)[0];
     let rs_name = rs["metadata"]["name"].as_str().unwrap().to_string();
@@ -51,7 +33,7 @@ async fn deployments_get_replicasets_and_pods_and_take_them_away() {
         .unwrap();
     assert_eq!(rs_name, format!("httpbin-{hash}"));
     assert_eq!(rs["metadata"]["ownerReferences"][0]["kind"], "Deployment");
-    let pods = eventually(&m, "/api/v1/namespaces/default/pods", |v| {
+    let pods = eventually(&m, "/api/v1/namespaces/default/pods", 10, |v| {
         items(v).len() == 1
     })
     .await;
@@ -76,7 +58,7 @@ async fn deployments_get_replicasets_and_pods_and_take_them_away() {
         &json!({"spec": {"replicas": 3}}),
     )
     .await;
-    eventually(&m, "/api/v1/namespaces/default/pods", |v| {
+    eventually(&m, "/api/v1/namespaces/default/pods", 10, |v| {
         items(v).len() == 3
     })
     .await;
@@ -87,12 +69,12 @@ async fn deployments_get_replicasets_and_pods_and_take_them_away() {
         &json!({"spec": {"replicas": 1}}),
     )
     .await;
-    eventually(&m, "/api/v1/namespaces/default/pods", |v| {
+    eventually(&m, "/api/v1/namespaces/default/pods", 10, |v| {
         items(v).len() == 1
     })
     .await;
     // The status catches up once the extra pods are gone.
-    eventually(&m, path, |d| {
+    eventually(&m, path, 10, |d| {
         d["status"]["observedGeneration"] == json!(3) && d["status"]["replicas"] == json!(1)
     })
     .await;
@@ -100,7 +82,7 @@ async fn deployments_get_replicasets_and_pods_and_take_them_away() {
     // What the controllers did is recorded as Events, found by the object they are about.
     let q =
         format!("/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3D{rs_name}");
-    let evs = eventually(&m, &q, |v| {
+    let evs = eventually(&m, &q, 10, |v| {
         items(v)
             .iter()
             .filter(|e| e["reason"] == "SuccessfulDelete")
@@ -113,6 +95,7 @@ async fn deployments_get_replicasets_and_pods_and_take_them_away() {
     let evs = eventually(
         &m,
         "/api/v1/namespaces/default/events?fieldSelector=involvedObject.kind%3DDeployment",
+        10,
         |v| items(v).len() >= 3,
     )
     .await;
@@ -136,11 +119,14 @@ async fn deployments_get_replicasets_and_pods_and_take_them_away() {
             .0,
         200
     );
-    eventually(&m, "/apis/apps/v1/namespaces/default/replicasets", |v| {
-        items(v).is_empty()
-    })
+    eventually(
+        &m,
+        "/apis/apps/v1/namespaces/default/replicasets",
+        10,
+        |v| items(v).is_empty(),
+    )
     .await;
-    eventually(&m, "/api/v1/namespaces/default/pods", |v| {
+    eventually(&m, "/api/v1/namespaces/default/pods", 10, |v| {
         items(v).is_empty()
     })
     .await;
@@ -178,7 +164,7 @@ async fn the_scale_subresource_reads_and_writes_replicas() {
         (200, Some(4)),
         "{scale}"
     );
-    eventually(&m, "/api/v1/namespaces/default/pods", |v| {
+    eventually(&m, "/api/v1/namespaces/default/pods", 10, |v| {
         items(v).len() == 4
     })
     .await;
@@ -197,7 +183,7 @@ async fn the_scale_subresource_reads_and_writes_replicas() {
                 .ok(),
             "deployment.apps/web scaled\n"
         );
-        eventually(&m, "/api/v1/namespaces/default/pods", |v| {
+        eventually(&m, "/api/v1/namespaces/default/pods", 10, |v| {
             items(v).len() == 1
         })
         .await;

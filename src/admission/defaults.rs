@@ -6,6 +6,24 @@ use serde_json::{json, Value};
 
 mod pod;
 
+/// Defaults that must exist before validation (what decoding sets on a real API server).
+pub fn before_validation(res: &Resource, obj: &mut Value) {
+    if matches!(
+        res.kind,
+        "Pod"
+            | "Deployment"
+            | "ReplicaSet"
+            | "StatefulSet"
+            | "DaemonSet"
+            | "Job"
+            | "CronJob"
+            | "ReplicationController"
+            | "PodTemplate"
+    ) {
+        pod::volume_sources(obj);
+    }
+}
+
 /// Fill the defaults of a new object.
 pub fn on_create(res: &Resource, obj: &mut Value) {
     match res.kind {

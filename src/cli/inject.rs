@@ -27,7 +27,11 @@ pub fn kube_inject(namespace: Option<&str>, a: KubeInjectArgs) -> Result<i32> {
     for (i, doc) in docs.into_iter().enumerate() {
         let doc = doc.map_err(|e| anyhow!("{e}"))?;
         let ns = namespace
-            .or_else(|| doc.value.pointer("/metadata/namespace").and_then(|v| v.as_str()))
+            .or_else(|| {
+                doc.value
+                    .pointer("/metadata/namespace")
+                    .and_then(|v| v.as_str())
+            })
             .unwrap_or("default");
         let (injected, _) = inject::inject(&doc.value, ns).map_err(|e| {
             anyhow!(

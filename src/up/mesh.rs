@@ -20,7 +20,9 @@ pub async fn run(store: Store, hub: Hub) {
         tokio::spawn(async move {
             let prefix = resources::core(plural).key_prefix();
             loop {
-                let Ok(mut w) = store.watch(&prefix, None) else { return };
+                let Ok(mut w) = store.watch(&prefix, None) else {
+                    return;
+                };
                 let _ = tx.send(());
                 while let Some(ev) = w.next().await {
                     if ev.is_err() || tx.send(()).is_err() {

@@ -427,3 +427,32 @@ fn which(name: &str) -> Result<PathBuf, ()> {
 pub fn alive(pid: u32) -> bool {
     Path::new(&format!("/proc/{pid}")).exists()
 }
+
+/// Poll `path` on `m` until `ok` holds for its JSON (at most `secs`); that JSON.
+pub async fn eventually(m: &Meshlite, path: &str, secs: u64, ok: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let (_, v) = m.get(path).await;
+        if ok(&v) {
+            return v;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{path} never got there; last: {v:#}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A list's `items`.
+pub fn items(v: &Value) -> Vec<Value> {
+    v["items"].as_array().cloned().unwrap_or_default()
+}
+
+/// Whether a pod's Ready condition is True.
+pub fn ready(pod: &Value) -> bool {
+    pod["status"]["conditions"].as_array().is_some_and(|cs| {
+        cs.iter()
+            .any(|c| c["type"] == "Ready" && c["status"] == "True")
+    })
+}

@@ -126,6 +126,25 @@ pub fn template(obj: &mut Value) {
     }
 }
 
+/// A volume that names no source is an `emptyDir` (SetDefaults_Volume) — applied before
+/// validation, as decoding does on a real API server, so Istio's injected volumes are valid.
+pub fn volume_sources(obj: &mut Value) {
+    for ptr in [
+        "/spec/volumes",
+        "/spec/template/spec/volumes",
+        "/spec/jobTemplate/spec/template/spec/volumes",
+    ] {
+        let Some(vols) = obj.pointer_mut(ptr).and_then(Value::as_array_mut) else {
+            continue;
+        };
+        for v in vols.iter_mut().filter_map(Value::as_object_mut) {
+            if v.keys().all(|k| k == "name") {
+                v.insert("emptyDir".into(), json!({}));
+            }
+        }
+    }
+}
+
 /// Insert `v` under `k` unless set (null counts as unset).
 fn put(m: &mut Map<String, Value>, k: &str, v: Value) {
     if m.get(k).is_none_or(Value::is_null) {
