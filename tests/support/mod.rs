@@ -456,3 +456,76 @@ pub fn ready(pod: &Value) -> bool {
             .any(|c| c["type"] == "Ready" && c["status"] == "True")
     })
 }
+
+// === pods ===
+
+/// Wait until exactly `n` pods matching `selector` are Ready and none is terminating.
+pub async fn ready_pods(m: &Meshlite, ns: &str, selector: &str, n: usize) -> Vec<Value> {
+    let path = format!("/api/v1/namespaces/{ns}/pods?labelSelector={selector}");
+    let v = eventually(m, &path, 30, |v| {
+        let pods = items(v);
+        pods.len() == n
+            && pods
+                .iter()
+                .all(|p| ready(p) && p["metadata"]["deletionTimestamp"].is_null())
+    })
+    .await;
+    items(&v)
+}
+
+pub fn node_port(svc: &Value) -> u16 {
+    svc["spec"]["ports"][0]["nodePort"]
+        .as_u64()
+        .expect("nodePort") as u16
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap()
+}
+
+/// GET `url`; its body.
+pub async fn fetch(url: &str) -> String {
+    client()
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+pub fn apply_file(m: &Meshlite, path: &Path) {
+    m.cli(&["apply", "-f", &path.display().to_string()]).ok();
+}
+
+pub fn apply_text(m: &Meshlite, yaml: &str) {
+    m.cli_stdin(&["apply", "-f", "-"], Some(yaml)).ok();
+}
+
+pub fn httpbin_yaml() -> std::path::PathBuf {
+    istio_fixtures()
+        .map(|f| f.join("samples/httpbin/httpbin-nodeport.yaml"))
+        .unwrap_or_else(|| examples().join("httpbin/httpbin-nodeport.yaml"))
+}
+
+/// The marker every container process of this data dir carries.
+pub fn processes_of(dir: &Path) -> Vec<u32> {
+    let wanted = format!("MESHLITE_DATA_DIR={}", dir.display());
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        if let Ok(env) = std::fs::read(e.path().join("environ")) {
+            if env.split(|b| *b == 0).any(|kv| kv == wanted.as_bytes()) {
+                out.push(pid);
+            }
+        }
+    }
+    out
+}
