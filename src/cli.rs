@@ -4,6 +4,7 @@
 //! prints what kubectl would print for the same request.
 
 pub mod agent;
+pub mod analyze;
 pub mod apply;
 pub mod client;
 pub mod describe;
@@ -85,6 +86,8 @@ pub enum Command {
     PilotAgent(agent::AgentArgs),
     /// List every sidecar and whether it runs the latest configuration.
     ProxyStatus,
+    /// Check Istio configuration for problems, as `istioctl analyze`.
+    Analyze(analyze::AnalyzeArgs),
 }
 
 /// Options of `meshlite up`.
@@ -175,6 +178,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::Sample(a) => sample::run(a).await,
         Command::PilotAgent(a) => agent::run(a).await,
         Command::ProxyStatus => proxy_status(g).await,
+        Command::Analyze(a) => analyze::analyze(g, a).await,
     }
 }
 

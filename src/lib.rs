@@ -34,12 +34,16 @@
 //! - [`xds`]: the control plane's versioned config stream to proxies, with ACK/NACK.
 //! - [`sidecar`]: the `istio-proxy` process — outbound and inbound HTTP proxying, health,
 //!   metrics, access logs.
+//! - [`analyze`]: `istioctl analyze`'s checks over API objects (pure).
+//! - [`routes`]: the route compiler and matcher — Gateways, VirtualServices and
+//!   DestinationRules to listeners, virtual hosts and routes (pure).
 //! - [`samples`]: built-in programs that stand in for well-known images (httpbin, nginx,
 //!   helloworld, curl), run with the hidden `meshlite sample NAME`.
 
 #![forbid(unsafe_code)]
 
 pub mod admission;
+pub mod analyze;
 pub mod api;
 pub mod apiserver;
 pub mod cli;
@@ -50,6 +54,7 @@ pub mod kubelet;
 pub mod objects;
 pub mod patch;
 pub mod pki;
+pub mod routes;
 pub mod samples;
 pub mod serviceproxy;
 pub mod sidecar;
