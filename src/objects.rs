@@ -64,27 +64,8 @@ pub async fn replace(
     obj: Value,
     sub: Option<&str>,
 ) -> Option<Value> {
-    let key = res.key(Some(ns), meta::name(&obj));
-    let r = store
-        .mutate(&key, |cur| {
-            let cur = cur.ok_or(StoreError::NotFound)?;
-            let a = admission
-                .update(res, res.version(), cur, obj, sub, FieldValidation::Ignore)
-                .map_err(|e| StoreError::Rejected(Box::new(e)))?;
-            Ok(if a.object == *cur {
-                Change::Keep
-            } else {
-                Change::Put(a.object)
-            })
-        })
-        .await;
-    match r {
-        Ok(v) => v,
-        Err(e) => {
-            tracing::debug!(error = %e, %key, "internal update skipped");
-            None
-        }
-    }
+    let name = meta::name(&obj).to_string();
+    edit(store, admission, res, ns, &name, sub, |cur| *cur = obj).await
 }
 
 /// Change one object with `edit` (re-read and re-applied on conflicts by the store), skipping

@@ -240,8 +240,8 @@ pub(crate) fn client_namespace(headers: &HeaderMap) -> String {
 }
 
 /// Remove headers that describe one hop only (RFC 9110 §7.6.1), including those the
-/// `Connection` header names, and the proxy credentials.
-fn strip_hop_by_hop(headers: &mut HeaderMap) {
+/// `Connection` header names, and the proxy credentials. (The sidecar strips the same.)
+pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
     let named: Vec<HeaderName> = headers
         .get_all(header::CONNECTION)
         .iter()
