@@ -85,7 +85,14 @@ pub async fn rollout(g: &Global, a: RolloutArgs) -> Result<i32> {
             let patch = json!({"spec": {"template": {"metadata": {"annotations": {
                 "kubectl.kubernetes.io/restartedAt": chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
             }}}}});
-            patch_deployment(&client, &ns, &name, &patch).await?;
+            patch_deployment(
+                &client,
+                &ns,
+                &name,
+                "application/strategic-merge-patch+json",
+                &patch,
+            )
+            .await?;
             println!("deployment.apps/{name} restarted");
             Ok(0)
         }
@@ -202,12 +209,7 @@ async fn status(
     let started = Instant::now();
     let mut last = String::new();
     loop {
-        let d = check(
-            client
-                .get_json(&format!("/apis/apps/v1/namespaces/{ns}/deployments/{name}"))
-                .await,
-            "",
-        )?;
+        let d = deployment(client, ns, name).await?;
         let (msg, done) = status_message(&d)?;
         if msg != last {
             println!("{msg}");
@@ -224,12 +226,7 @@ async fn status(
 }
 
 async fn undo(client: &Client, ns: &str, name: &str, to: i64) -> Result<i32> {
-    let d = check(
-        client
-            .get_json(&format!("/apis/apps/v1/namespaces/{ns}/deployments/{name}"))
-            .await,
-        "",
-    )?;
+    let d = deployment(client, ns, name).await?;
     let current = d
         .pointer("/metadata/annotations/deployment.kubernetes.io~1revision")
         .and_then(Value::as_str)
@@ -259,32 +256,14 @@ async fn undo(client: &Client, ns: &str, name: &str, to: i64) -> Result<i32> {
         labels.remove("pod-template-hash");
     }
     let patch = json!([{"op": "replace", "path": "/spec/template", "value": template}]);
-    check(
-        client
-            .request(
-                Method::PATCH,
-                &format!("/apis/apps/v1/namespaces/{ns}/deployments/{name}"),
-                "application/json",
-                Some((
-                    "application/json-patch+json",
-                    patch.to_string().into_bytes(),
-                )),
-            )
-            .await,
-        "",
-    )?;
+    patch_deployment(client, ns, name, "application/json-patch+json", &patch).await?;
     println!("deployment.apps/{name} rolled back");
     Ok(0)
 }
 
 /// The Deployment's ReplicaSets by revision, oldest first.
 async fn revisions(client: &Client, ns: &str, name: &str) -> Result<Vec<(i64, Value)>> {
-    let d = check(
-        client
-            .get_json(&format!("/apis/apps/v1/namespaces/{ns}/deployments/{name}"))
-            .await,
-        "",
-    )?;
+    let d = deployment(client, ns, name).await?;
     let uid = d.pointer("/metadata/uid").cloned().unwrap_or_default();
     let list = check(
         client
@@ -315,17 +294,31 @@ async fn revisions(client: &Client, ns: &str, name: &str) -> Result<Vec<(i64, Va
     Ok(out)
 }
 
-async fn patch_deployment(client: &Client, ns: &str, name: &str, patch: &Value) -> Result<()> {
+/// GET the Deployment.
+async fn deployment(client: &Client, ns: &str, name: &str) -> Result<Value> {
+    check(
+        client
+            .get_json(&format!("/apis/apps/v1/namespaces/{ns}/deployments/{name}"))
+            .await,
+        "",
+    )
+}
+
+/// PATCH the Deployment with `body` of `content_type`.
+async fn patch_deployment(
+    client: &Client,
+    ns: &str,
+    name: &str,
+    content_type: &str,
+    body: &Value,
+) -> Result<()> {
     check(
         client
             .request(
                 Method::PATCH,
                 &format!("/apis/apps/v1/namespaces/{ns}/deployments/{name}"),
                 "application/json",
-                Some((
-                    "application/strategic-merge-patch+json",
-                    patch.to_string().into_bytes(),
-                )),
+                Some((content_type, body.to_string().into_bytes())),
             )
             .await,
         "",
