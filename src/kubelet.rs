@@ -141,10 +141,12 @@ pub fn log_path(dir: &DataDir, ns: &str, pod: &str, container: &str, previous: b
     } else {
         format!("{container}.log")
     };
-    dir.path()
-        .join("logs")
-        .join(format!("{ns}_{pod}"))
-        .join(file)
+    log_dir(dir, ns, pod).join(file)
+}
+
+/// `DIR/logs/<ns>_<pod>`: a pod's log folder.
+pub fn log_dir(dir: &DataDir, ns: &str, pod: &str) -> PathBuf {
+    dir.path().join("logs").join(format!("{ns}_{pod}"))
 }
 
 // === impl Shared ===

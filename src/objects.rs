@@ -8,13 +8,32 @@ mod injection;
 
 pub use deletion::{delete, Deleted};
 pub use events::{record, EventType, Note};
-pub use injection::inject_if_wanted;
+use injection::inject_if_wanted;
 
 use crate::admission::{Admission, FieldValidation};
 use crate::api::meta;
 use crate::api::resources::Resource;
 use crate::store::{Change, Error as StoreError, Store};
 use serde_json::Value;
+
+/// The admission chain of a create, for API requests and internal writes alike: the mutating
+/// step (sidecar injection for Pods), then defaults, validation and allocation.
+pub fn admit_new(
+    store: &Store,
+    admission: &Admission,
+    res: &Resource,
+    version: &str,
+    ns: Option<&str>,
+    obj: Value,
+    fv: FieldValidation,
+) -> Result<crate::admission::Admitted, crate::api::status::ApiError> {
+    let obj = if res.kind == "Pod" {
+        inject_if_wanted(store, ns.unwrap_or("default"), obj)?
+    } else {
+        obj
+    };
+    admission.create(res, version, ns, obj, fv)
+}
 
 /// Create `obj`. Each write here may lose a race with a user's write; the writer's next pass
 /// sees the new state and decides again, so failures are logged, not retried.
@@ -25,25 +44,21 @@ pub async fn create(
     ns: &str,
     obj: Value,
 ) -> Option<Value> {
-    let obj = if res.kind == "Pod" {
-        match inject_if_wanted(store, ns, obj) {
-            Ok(o) => o,
-            Err(e) => {
-                tracing::warn!(error = %e, "a pod was refused by sidecar injection");
-                return None;
-            }
+    let admitted = match admit_new(
+        store,
+        admission,
+        res,
+        res.version(),
+        Some(ns),
+        obj,
+        FieldValidation::Ignore,
+    ) {
+        Ok(a) => a,
+        Err(e) => {
+            tracing::warn!(error = %e, "an internal write of a {} was refused", res.kind);
+            return None;
         }
-    } else {
-        obj
     };
-    let admitted =
-        match admission.create(res, res.version(), Some(ns), obj, FieldValidation::Ignore) {
-            Ok(a) => a,
-            Err(e) => {
-                tracing::warn!(error = %e, "an internal write of a {} was refused", res.kind);
-                return None;
-            }
-        };
     let key = res.key(Some(ns), meta::name(&admitted.object));
     match store.create(&key, admitted.object).await {
         Ok(v) => Some(v),

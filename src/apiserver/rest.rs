@@ -189,15 +189,17 @@ async fn ensure_namespace(st: &AppState, rp: &ResourcePath) -> ApiResult<()> {
 async fn create(st: &AppState, rp: &ResourcePath, q: &Query, body: Bytes) -> ApiResult<Response> {
     let res = rp.resource;
     let fv = FieldValidation::parse(q.get("fieldValidation"))?;
-    let mut obj = parse_body(&body)?;
+    let obj = parse_body(&body)?;
     ensure_namespace(st, rp).await?;
-    if res.kind == "Pod" {
-        let ns = rp.namespace.as_deref().unwrap_or("default");
-        obj = objects::inject_if_wanted(&st.store, ns, obj)?;
-    }
-    let Admitted { object, warnings } =
-        st.admission
-            .create(res, &rp.version, rp.namespace.as_deref(), obj, fv)?;
+    let Admitted { object, warnings } = objects::admit_new(
+        &st.store,
+        &st.admission,
+        res,
+        &rp.version,
+        rp.namespace.as_deref(),
+        obj,
+        fv,
+    )?;
     let name = meta::name(&object).to_string();
     let key = res.key(meta::namespace(&object), &name);
     if q.get("dryRun").is_some() {

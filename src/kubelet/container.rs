@@ -5,6 +5,7 @@
 use super::process::{Exit, Spec};
 use super::status::{Container, State};
 use super::{env, probe, program, Shared};
+use crate::api::meta;
 use crate::objects::EventType;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -272,9 +273,12 @@ pub(super) async fn run(
         }
         let pod_id = format!(
             "{}_{}({})",
-            str_at_ptr(&pod.pod, "/metadata/name"),
-            str_at_ptr(&pod.pod, "/metadata/namespace"),
-            str_at_ptr(&pod.pod, "/metadata/uid")
+            meta::name(&pod.pod),
+            meta::namespace(&pod.pod).unwrap_or_default(),
+            pod.pod
+                .pointer("/metadata/uid")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
         );
         status.state = State::waiting(
             "CrashLoopBackOff",
@@ -425,13 +429,6 @@ fn go_duration(d: Duration) -> String {
 
 fn str_at(v: &Value, field: &str) -> String {
     v.get(field)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string()
-}
-
-fn str_at_ptr(v: &Value, ptr: &str) -> String {
-    v.pointer(ptr)
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string()

@@ -41,10 +41,7 @@ pub(super) async fn run(shared: Arc<Shared>, pod: Value, stop: watch::Receiver<O
             .and_then(Value::as_str)
             .unwrap_or("Always")
             .to_string(),
-        logdir: super::log_path(&shared.dir, &ns, &name, "x", false)
-            .parent()
-            .map(std::path::Path::to_path_buf)
-            .unwrap_or_default(),
+        logdir: super::log_dir(&shared.dir, &ns, &name),
         pod,
         host_ports: host_ports.clone(),
         workdir,

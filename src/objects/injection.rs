@@ -8,7 +8,6 @@ use crate::api::status::ApiError;
 use crate::inject;
 use crate::store::Store;
 use serde_json::Value;
-use std::collections::BTreeMap;
 
 /// `pod` as it should be stored: injected when its namespace and its own labels ask for it.
 pub fn inject_if_wanted(store: &Store, ns: &str, pod: Value) -> Result<Value, ApiError> {
@@ -17,22 +16,12 @@ pub fn inject_if_wanted(store: &Store, ns: &str, pod: Value) -> Result<Value, Ap
         .map_err(ApiError::internal)?
         .map(|n| meta::labels(&n))
         .unwrap_or_default();
-    let string_map = |field: &str| -> BTreeMap<String, String> {
-        pod.pointer(&format!("/metadata/{field}"))
-            .and_then(Value::as_object)
-            .map(|m| {
-                m.iter()
-                    .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
     let host_network = pod.pointer("/spec/hostNetwork") == Some(&Value::Bool(true));
     if !inject::wanted(
         ns,
         &ns_labels,
-        &string_map("labels"),
-        &string_map("annotations"),
+        &meta::labels(&pod),
+        &meta::annotations(&pod),
         host_network,
     ) {
         return Ok(pod);

@@ -2,20 +2,18 @@
 //!
 //! Each accepted connection goes to the next ready backend (round-robin, with fallthrough).
 
+use super::dial;
 use super::plan::{Bind, Frontend};
 use arc_swap::ArcSwap;
 use std::collections::HashMap;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
-
-/// How long one backend may take to accept a connection before the next one is tried.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Why a frontend could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -225,7 +223,7 @@ async fn forward(
 ) {
     let deadline = tokio::time::Instant::now() + HOLD_WITHOUT_BACKENDS;
     let mut outbound = loop {
-        if let Some(s) = connect_any(&backends.load_full(), &next).await {
+        if let Ok((s, _)) = dial::connect_any(&backends.load_full(), &next).await {
             break s;
         }
         if tokio::time::Instant::now() >= deadline {
@@ -238,23 +236,4 @@ async fn forward(
     if let Err(e) = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await {
         tracing::debug!("relay ended: {e}");
     }
-}
-
-/// The first backend that accepts a connection, starting at the round-robin position.
-pub(crate) async fn connect_any(backends: &[SocketAddr], next: &AtomicUsize) -> Option<TcpStream> {
-    if backends.is_empty() {
-        return None;
-    }
-    let start = next.fetch_add(1, Ordering::Relaxed);
-    for i in 0..backends.len() {
-        let Some(addr) = backends.get((start.wrapping_add(i)) % backends.len()) else {
-            continue;
-        };
-        match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addr)).await {
-            Ok(Ok(s)) => return Some(s),
-            Ok(Err(e)) => tracing::debug!(%addr, "backend refused: {e}"),
-            Err(_) => tracing::debug!(%addr, "backend connect timed out"),
-        }
-    }
-    None
 }

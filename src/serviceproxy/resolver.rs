@@ -15,14 +15,11 @@ use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::task::JoinSet;
-
-/// How long one backend may take to accept a connection before the next one is tried.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// The namespace of clients that do not say theirs.
 const DEFAULT_NAMESPACE: &str = "default";
@@ -142,13 +139,12 @@ async fn forward(
         }
         None => registry.load().resolve(&host, port, &namespace)?,
     };
-    let (stream, backend) =
-        connect(&backends, next)
-            .await
-            .map_err(|detail| ProxyError::Connect {
-                host: authority.to_string(),
-                detail,
-            })?;
+    let (stream, backend) = super::dial::connect_any(&backends, next)
+        .await
+        .map_err(|detail| ProxyError::Connect {
+            host: authority.to_string(),
+            detail,
+        })?;
 
     let (mut parts, body) = req.into_parts();
     strip_hop_by_hop(&mut parts.headers);
@@ -182,32 +178,6 @@ async fn forward(
     let (mut parts, body) = resp.into_parts();
     strip_hop_by_hop(&mut parts.headers);
     Ok(Response::from_parts(parts, body.boxed()))
-}
-
-/// The first backend that accepts a connection, round-robin; else what went wrong with each.
-async fn connect(
-    backends: &[SocketAddr],
-    next: &AtomicUsize,
-) -> Result<(TcpStream, SocketAddr), String> {
-    let start = next.fetch_add(1, Ordering::Relaxed);
-    let mut failures = Vec::new();
-    for i in 0..backends.len() {
-        let Some(addr) = backends.get(start.wrapping_add(i) % backends.len()) else {
-            continue;
-        };
-        match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addr)).await {
-            Ok(Ok(s)) => {
-                let _ = s.set_nodelay(true);
-                return Ok((s, *addr));
-            }
-            Ok(Err(e)) => failures.push(format!("{addr}: {e}")),
-            Err(_) => failures.push(format!("{addr}: connect timed out")),
-        }
-    }
-    if failures.is_empty() {
-        return Err("no backends".to_string());
-    }
-    Err(failures.join("; "))
 }
 
 /// Loopback hosts are forwarded as is rather than looked up as Services.

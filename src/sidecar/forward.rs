@@ -19,9 +19,6 @@ use tokio::task::JoinSet;
 /// The body type every listener answers with.
 pub type Body = BoxBody<Bytes, hyper::Error>;
 
-/// How long an upstream may take to accept a connection.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
-
 /// Serve HTTP/1.1 on `listener` with `handle` until this future is dropped (which also drops
 /// the connections it serves).
 pub async fn serve<F, Fut>(listener: TcpListener, handle: F)
@@ -61,17 +58,7 @@ where
     }
 }
 
-/// Connect to `addr` within the connect timeout.
-pub async fn connect(addr: SocketAddr) -> Result<TcpStream, String> {
-    match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addr)).await {
-        Ok(Ok(s)) => {
-            let _ = s.set_nodelay(true);
-            Ok(s)
-        }
-        Ok(Err(e)) => Err(format!("{addr}: {e}")),
-        Err(_) => Err(format!("{addr}: connect timed out")),
-    }
-}
+pub use crate::serviceproxy::dial::connect;
 
 /// Send `req` over a fresh connection on `stream`.
 pub async fn send(

@@ -65,10 +65,16 @@ impl PortBlock {
         format!("{first}-{}", first + 199)
     }
 
+    /// This block's NodePorts, first and last.
+    pub fn node_port_range(&self) -> (u16, u16) {
+        let first = 30000 + self.index * 60;
+        (first, first + 59)
+    }
+
     /// `--service-node-port-range` for this block.
     pub fn node_ports(&self) -> String {
-        let first = 30000 + self.index * 60;
-        format!("{first}-{}", first + 59)
+        let (first, last) = self.node_port_range();
+        format!("{first}-{last}")
     }
 }
 
@@ -180,9 +186,10 @@ impl Meshlite {
 
     /// This instance's `--service-node-port-range`.
     pub fn node_port_range(&self) -> (u16, u16) {
-        let b = self._ports.as_ref().expect("started by the harness");
-        let first = 30000 + b.index * 60;
-        (first, first + 59)
+        self._ports
+            .as_ref()
+            .expect("started by the harness")
+            .node_port_range()
     }
 
     pub fn pid(&self) -> u32 {
