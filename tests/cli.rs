@@ -325,12 +325,17 @@ fn meshlite_and_kubectl_print_the_same_tables() {
     m.cli(&["create", "ns", "sidecar-test"]).ok();
     m.cli(&["label", "ns", "sidecar-test", "istio-injection=enabled"])
         .ok();
-    // The Deployment's pod appears a moment after the apply: wait, so both tools see it.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while m.cli(&["get", "pods", "-o", "name"]).ok().is_empty() {
+    // The Deployment's pod appears a moment after the apply and then starts: wait until it
+    // runs, so both tools see the same settled state.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !m
+        .cli(&["get", "pods", "--no-headers"])
+        .ok()
+        .contains(" 1/1 ")
+    {
         assert!(
             std::time::Instant::now() < deadline,
-            "the httpbin pod never appeared"
+            "the httpbin pod never became ready"
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
