@@ -1,8 +1,14 @@
 //! `istioctl analyze`: runs Istio's configuration analyzers over raw API objects and renders their messages and trailer.
 
+mod annotations;
 pub mod catalogue;
+mod destinationrule;
+mod gateway;
 mod hosts;
+mod mesh_hosts;
 mod object;
+mod rules;
+mod schema;
 mod virtualservice;
 mod workloads;
 
@@ -160,9 +166,11 @@ impl fmt::Display for Message {
     }
 }
 
-/// Analyze `objects` (all kinds mixed: Namespace, Service, Pod, Gateway, VirtualService,
-/// DestinationRule, ServiceEntry, …). Pass every object of every namespace: references
-/// cross namespaces (gateway pods usually live in `istio-system`).
+/// Analyze `objects` (all kinds mixed: Namespace, Node, Service, Pod, Deployment, Gateway,
+/// VirtualService, DestinationRule, ServiceEntry, …). Pass every object of every namespace:
+/// references cross namespaces (gateway pods usually live in `istio-system`). Istio kinds are
+/// recognised by `networking.istio.io` in `apiVersion` (or no `apiVersion`), so Kubernetes
+/// Gateway API `Gateway`s are not taken for Istio's.
 ///
 /// `namespace`: `Some(ns)` keeps only messages about objects in `ns` (and about the Namespace
 /// `ns` itself) and is also the namespace assumed for objects that carry none; `None` keeps
@@ -184,6 +192,12 @@ pub fn analyze(objects: &[Value], namespace: Option<&str>) -> Vec<Message> {
     messages.extend(workloads::injection(&objs));
     messages.extend(workloads::gateway_selectors(&objs));
     messages.extend(workloads::port_names(&objs));
+    messages.extend(schema::validation(&objs));
+    messages.extend(annotations::unknown(&objs));
+    messages.extend(mesh_hosts::conflicting(&objs));
+    messages.extend(rules::reachability(&objs));
+    messages.extend(gateway::ports_on_services(&objs));
+    messages.extend(destinationrule::subsets(&objs));
 
     if let Some(ns) = namespace {
         messages.retain(|m| {

@@ -84,6 +84,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/apis/{*rest}", any(resource))
         .route("/openapi/v2", get(openapi_v2))
         .route("/debug/proxy-status", get(proxy_status))
+        .route("/debug/mesh-config", get(mesh_config))
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
     Router::new()
         .route(
@@ -125,6 +126,16 @@ async fn proxy_status(State(st): State<Arc<AppState>>) -> Response {
         .map(crate::xds::Hub::status)
         .unwrap_or_default();
     json_response(&serde_json::to_value(statuses).unwrap_or_default())
+}
+
+/// The configuration the proxies were last sent (`meshlite proxy-config`, `trace`).
+async fn mesh_config(State(st): State<Arc<AppState>>) -> Response {
+    let config = st
+        .xds
+        .as_ref()
+        .map(crate::xds::Hub::config)
+        .unwrap_or_default();
+    json_response(&config)
 }
 
 async fn version() -> Response {

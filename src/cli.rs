@@ -7,6 +7,7 @@ pub mod agent;
 pub mod analyze;
 pub mod apply;
 pub mod client;
+pub mod debug;
 pub mod describe;
 pub mod edit;
 pub mod exec;
@@ -88,6 +89,10 @@ pub enum Command {
     ProxyStatus,
     /// Check Istio configuration for problems, as `istioctl analyze`.
     Analyze(analyze::AnalyzeArgs),
+    /// Show a proxy's routes, clusters, listeners or endpoints, as `istioctl proxy-config`.
+    ProxyConfig(debug::ProxyConfigArgs),
+    /// Explain how one request would be routed (rules tried, why, cluster, endpoints, policies).
+    Trace(debug::TraceArgs),
 }
 
 /// Options of `meshlite up`.
@@ -105,9 +110,15 @@ pub struct UpArgs {
     /// Host ports given to pods' containerPorts, as FIRST-LAST.
     #[arg(long, default_value = "20000-29999", value_parser = parse_port_range)]
     pub host_ports: std::ops::RangeInclusive<u16>,
-    /// Deploy the httpbin demo (NodePort) and print its URL once it answers.
+    /// Deploy the httpbin demo (injected, behind the ingress gateway) and print its URL once it answers.
     #[arg(long)]
     pub demo: bool,
+    /// Serve the ingress gateway's port 80 on this localhost port.
+    #[arg(long, default_value_t = 8080)]
+    pub http_port: u16,
+    /// Serve the ingress gateway's port 443 on this localhost port.
+    #[arg(long, default_value_t = 8443)]
+    pub https_port: u16,
 }
 
 fn parse_port_range(s: &str) -> std::result::Result<std::ops::RangeInclusive<u16>, String> {
@@ -159,6 +170,8 @@ pub async fn run(cli: Cli) -> Result<i32> {
                 host_ports: a.host_ports,
                 node_ports: a.service_node_port_range,
                 demo: a.demo,
+                http_port: a.http_port,
+                https_port: a.https_port,
             })
             .await?;
             Ok(0)
@@ -179,6 +192,8 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::PilotAgent(a) => agent::run(a).await,
         Command::ProxyStatus => proxy_status(g).await,
         Command::Analyze(a) => analyze::analyze(g, a).await,
+        Command::ProxyConfig(a) => debug::proxy_config(g, a).await,
+        Command::Trace(a) => debug::trace(g, a).await,
     }
 }
 

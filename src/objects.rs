@@ -1,7 +1,8 @@
 //! Writes by the components inside `up` (controllers, kubelet): through admission into the
 //! store, as kube-controller-manager and the kubelet write through the API — plus Events and
-//! graceful deletion, which both need.
+//! graceful deletion, which both need; and the analysis that turns into apply-time warnings.
 
+pub mod analysis;
 mod deletion;
 mod events;
 mod injection;

@@ -1,6 +1,7 @@
 //! Pure Istio-semantics HTTP route compiler (Gateway/VirtualService/DestinationRule) and matcher.
 
 mod base64;
+mod clusters;
 mod compile;
 mod hosts;
 mod matching;
@@ -16,6 +17,10 @@ use serde_json::Value;
 
 use crate::api::istio::{CorsPolicy, Headers};
 
+pub use clusters::{
+    cluster_name, cluster_policy, compile_clusters, Cluster, ClusterPolicy, Endpoint, HashKey,
+    LbPolicy, OutlierPolicy, PoolLimits,
+};
 pub use compile::{compile_gateway, compile_sidecar};
 pub use hosts::{host_matches, resolve_short_name};
 pub use matching::StringMatcher;
@@ -50,6 +55,10 @@ pub struct Snapshot {
     pub virtual_services: Vec<Value>,
     pub destination_rules: Vec<Value>,
     pub services: Vec<Value>,
+    /// Endpoints objects (v1), for clusters' endpoints.
+    pub endpoints: Vec<Value>,
+    /// Pods, for endpoint labels (subsets) and sidecar ports (`meshlite.io/host-ports`).
+    pub pods: Vec<Value>,
 }
 
 /// The gateway workload being configured: its namespace and pod labels, and its Service's
@@ -229,6 +238,16 @@ pub fn select<'c>(config: &'c RouterConfig, port: u16, req: &Request) -> Selecti
         Some(route) => Selection::Route(route),
         None => Selection::NoRoute,
     }
+}
+
+/// The virtual host of listener `port` that serves `authority`, if any.
+pub fn virtual_host<'c>(
+    config: &'c RouterConfig,
+    port: u16,
+    authority: &str,
+) -> Option<&'c VirtualHost> {
+    let listener = config.listeners.iter().find(|l| l.port == port)?;
+    hosts::best_virtual_host(&listener.virtual_hosts, authority)
 }
 
 /// The cluster a uniform `roll` in `0..total_weight` lands on; `None` when out of range.

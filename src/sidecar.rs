@@ -1,32 +1,30 @@
-//! The `istio-proxy` container (`meshlite proxy sidecar`): one process playing pilot-agent and
-//! Envoy for one pod.
+//! The `istio-proxy` container (`meshlite pilot-agent proxy sidecar|router`): one process
+//! playing pilot-agent and Envoy for one pod.
 //!
 //! It follows the control plane's config stream ([`crate::xds`]), and serves:
-//! - outbound (15001): the app's HTTP forward proxy, resolving Service names and preferring the
-//!   destination pod's sidecar;
-//! - inbound (15006): requests from peer sidecars, forwarded to the app port they name;
+//! - outbound (15001, sidecars): the app's HTTP forward proxy, routed by [`crate::proxy`]
+//!   (VirtualServices, DestinationRules) to the destination pod's sidecar or the pod itself;
+//! - inbound (15006, sidecars): requests from peers, forwarded to the app port they name;
+//! - the gateway's listeners (routers): every other container port, routed by [`crate::proxy`];
 //! - status (15021): `/healthz/ready`;
 //! - Prometheus (15090, and 15020 when merged): `/stats/prometheus`.
-//!
-//! Routing decisions live in [`config`] and the listeners' pure helpers; the rest is plumbing.
 
 mod admin;
 mod client;
 pub mod config;
-mod exchange;
-mod forward;
 mod inbound;
 mod outbound;
-pub mod telemetry;
 #[cfg(test)]
 mod tests;
+
+use crate::proxy::table::{Identity, Role};
+use crate::proxy::{forward, telemetry, Proxy};
 
 use arc_swap::ArcSwapOption;
 use config::MeshConfig;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 use telemetry::Metrics;
 use tokio::net::TcpListener;
@@ -42,6 +40,8 @@ pub const SOURCE_WORKLOAD_HEADER: &str = "x-meshlite-source-workload";
 /// The sidecar's identity and ports (all on 127.0.0.1).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
+    /// A pod's sidecar, or a gateway (`router`) serving its app ports as routed listeners.
+    pub role: Role,
     pub pod: String,
     pub namespace: String,
     /// The control plane's config stream.
@@ -122,6 +122,7 @@ impl Settings {
             }
         }
         Ok(Settings {
+            role: Role::Sidecar,
             pod: required("POD_NAME")?,
             namespace: required("POD_NAMESPACE")?,
             xds,
@@ -140,11 +141,11 @@ pub(crate) struct Shared {
     pub settings: Settings,
     /// The last applied configuration; requests hold the one they started with.
     pub config: ArcSwapOption<MeshConfig>,
-    pub metrics: Metrics,
-    /// Round-robin position over endpoints.
-    pub next: AtomicUsize,
+    pub metrics: Arc<Metrics>,
     /// This pod's workload name, for metrics.
     pub workload: String,
+    /// The routed data path.
+    pub proxy: Arc<Proxy>,
 }
 
 /// Run the sidecar until `shutdown` completes.
@@ -158,8 +159,21 @@ pub async fn run(settings: Settings, shutdown: impl Future) -> anyhow::Result<()
                 source,
             })
     };
-    let outbound = bind("outbound", settings.outbound).await?;
-    let inbound = bind("inbound", settings.inbound).await?;
+    let sidecar = settings.role == Role::Sidecar;
+    let (outbound, inbound) = if sidecar {
+        (
+            Some(bind("outbound", settings.outbound).await?),
+            Some(bind("inbound", settings.inbound).await?),
+        )
+    } else {
+        (None, None)
+    };
+    let mut routed = Vec::new();
+    if !sidecar {
+        for (container_port, host_port) in &settings.app_ports {
+            routed.push((*container_port, bind("gateway", *host_port).await?));
+        }
+    }
     let status = bind("status", settings.status).await?;
     let prometheus = bind("prometheus", settings.prometheus).await?;
     let merged = match settings.merged_prometheus {
@@ -167,28 +181,46 @@ pub async fn run(settings: Settings, shutdown: impl Future) -> anyhow::Result<()
         None => None,
     };
 
+    let workload = telemetry::workload_name(&settings.pod);
+    let metrics = Arc::new(Metrics::new());
+    let proxy = Arc::new(Proxy::new(
+        Identity {
+            role: settings.role,
+            namespace: settings.namespace.clone(),
+            pod: settings.pod.clone(),
+            workload: workload.clone(),
+        },
+        metrics.clone(),
+    ));
     let shared = Arc::new(Shared {
-        workload: telemetry::workload_name(&settings.pod),
+        workload,
         settings,
         config: ArcSwapOption::empty(),
-        metrics: Metrics::new(),
-        next: AtomicUsize::new(0),
+        metrics,
+        proxy,
     });
 
     // Dropping the set on return aborts every task, and with them their connections.
     let mut tasks = JoinSet::new();
     tasks.spawn(client::run(shared.clone()));
-    {
+    if let Some(outbound) = outbound {
         let shared = shared.clone();
         tasks.spawn(forward::serve(outbound, move |req, local, remote| {
             outbound::handle(shared.clone(), req, local, remote)
         }));
     }
-    {
+    if let Some(inbound) = inbound {
         let shared = shared.clone();
         tasks.spawn(forward::serve(inbound, move |req, local, remote| {
             inbound::handle(shared.clone(), req, local, remote)
         }));
+    }
+    for (port, listener) in routed {
+        tasks.spawn(crate::proxy::listen::serve(
+            shared.proxy.clone(),
+            listener,
+            port,
+        ));
     }
     {
         let shared = shared.clone();

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 
 mod demo;
+pub mod gateway;
 mod mesh;
 
 /// The longest `up` waits for pods to stop when it shuts down.
@@ -39,6 +40,10 @@ pub struct UpOptions {
     pub host_ports: std::ops::RangeInclusive<u16>,
     /// Deploy the demo and report when it answers.
     pub demo: bool,
+    /// Where the ingress gateway's port 80 is served on localhost.
+    pub http_port: u16,
+    /// Where the ingress gateway's port 443 is served on localhost.
+    pub https_port: u16,
 }
 
 /// Run the control plane until a shutdown signal.
@@ -65,6 +70,16 @@ pub async fn run(opts: UpOptions) -> Result<()> {
     })?;
     let port = listener.local_addr()?.port();
     let server = format!("https://127.0.0.1:{port}");
+    for (flag, p) in [
+        ("--http-port", opts.http_port),
+        ("--https-port", opts.https_port),
+    ] {
+        if let Err(e) = std::net::TcpListener::bind(("127.0.0.1", p)) {
+            bail!(
+                "cannot serve the ingress gateway on 127.0.0.1:{p}: {e}. Another program holds the port; pick another with {flag}"
+            );
+        }
+    }
 
     let (services, _) = store.list(&resources::core("services").key_prefix())?;
     let admission = Arc::new(Admission::with_node_ports(
@@ -107,7 +122,7 @@ pub async fn run(opts: UpOptions) -> Result<()> {
         kubelet: Some(kubelet.clone()),
         xds: Some(hub.clone()),
     });
-    bootstrap(&state, port).await?;
+    bootstrap(&state, port, &opts).await?;
     write_kubeconfig(dir, &server, &pki.ca_pem, &token)?;
     std::fs::write(
         dir.state(),
@@ -126,7 +141,7 @@ pub async fn run(opts: UpOptions) -> Result<()> {
     ));
     banner(dir, &server);
     if opts.demo {
-        tokio::spawn(demo::run(store.clone(), admission.clone()));
+        tokio::spawn(demo::run(store.clone(), admission.clone(), opts.http_port));
     }
     apiserver::serve::serve(listener, tls, apiserver::app(state), shutdown_signal()).await;
     println!("meshlite: stopping");
@@ -229,7 +244,7 @@ fn write_kubeconfig(dir: &DataDir, server: &str, ca_pem: &str, token: &str) -> R
 
 /// The namespaces every cluster has (istio-system with injection off, as Istio installs it),
 /// and the `kubernetes` Service for the API itself.
-async fn bootstrap(st: &AppState, port: u16) -> Result<()> {
+async fn bootstrap(st: &AppState, port: u16, opts: &UpOptions) -> Result<()> {
     let ns_res = resources::core("namespaces");
     for (name, labels) in [
         ("default", json!({})),
@@ -247,7 +262,40 @@ async fn bootstrap(st: &AppState, port: u16) -> Result<()> {
         "spec": {"type": "ClusterIP", "clusterIP": crate::admission::allocator::API_SERVICE_IP.to_string(),
                  "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": port}]}
     });
-    create_if_missing(st, resources::core("services"), Some("default"), svc).await
+    create_if_missing(st, resources::core("services"), Some("default"), svc).await?;
+    let ns = Some(gateway::NAMESPACE);
+    let services = resources::core("services");
+    create_if_missing(st, services, ns, gateway::istiod_service()).await?;
+    create_if_missing(st, services, ns, gateway::service()).await?;
+    let deployments = resources::lookup("deployments").context("deployments are served")?;
+    let wanted = gateway::deployment(opts.http_port, opts.https_port);
+    let key = deployments.key(ns, gateway::NAME);
+    match st.store.get(&key)? {
+        None => create_if_missing(st, deployments, ns, wanted).await?,
+        Some(stored) => {
+            // Another --http-port/--https-port than last time: roll the gateway onto them.
+            let want = (
+                Some(u64::from(opts.http_port)),
+                Some(u64::from(opts.https_port)),
+            );
+            if gateway::host_ports(&stored) != want {
+                crate::objects::edit(
+                    &st.store,
+                    &st.admission,
+                    deployments,
+                    gateway::NAMESPACE,
+                    gateway::NAME,
+                    None,
+                    |d| {
+                        d["spec"]["template"]["spec"]["containers"][0]["ports"] =
+                            wanted["spec"]["template"]["spec"]["containers"][0]["ports"].clone();
+                    },
+                )
+                .await;
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn create_if_missing(

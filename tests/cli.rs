@@ -190,7 +190,10 @@ fn the_walkthrough_with_meshlite_commands() {
         ])
         .ok()
         .to_string();
-    assert_eq!(out, "default/httpbin\nsidecar-test/nginx-1\n");
+    assert_eq!(
+        out,
+        "default/httpbin\nistio-system/istio-ingressgateway\nsidecar-test/nginx-1\n"
+    );
     let out = m.cli(&["get", "deploy", "-A"]).ok().to_string();
     assert_eq!(
         squash(&out)[0],

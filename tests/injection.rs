@@ -141,19 +141,20 @@ async fn the_walkthrough_injects_by_hand_and_by_namespace_label() {
     let again = ready_pod(&m, "sidecar-test", "app=nginx-0").await;
     assert_eq!(again["spec"]["containers"].as_array().unwrap().len(), 2);
 
-    // Every proxy runs the latest config.
+    // Every proxy (the two sidecars, nginx's and the ingress gateway) runs the latest config.
     let status = eventually(&m, "/debug/proxy-status", 10, |v| {
         v.as_array().is_some_and(|a| {
-            a.len() == 3
+            a.len() == 4
                 && a.iter()
                     .all(|s| s["connected"] == true && s["acked"] == s["latest"])
         })
     })
     .await;
-    assert_eq!(status.as_array().unwrap().len(), 3);
+    assert_eq!(status.as_array().unwrap().len(), 4);
     let out = m.cli(&["proxy-status"]).ok().to_string();
     assert!(out.starts_with("NAME "), "{out}");
-    assert_eq!(out.matches("SYNCED").count(), 12, "{out}");
+    assert_eq!(out.matches("SYNCED").count(), 16, "{out}");
+    assert!(out.contains("istio-ingressgateway-"), "{out}");
     assert!(out.contains(&format!("{}.default", name(&pod))), "{out}");
 }
 
@@ -240,15 +241,17 @@ async fn apps_call_services_through_their_sidecar() {
         .text()
         .await
         .unwrap();
-    let line = metrics
+    // One series per destination workload (helloworld-v1, -v2); together they count 4.
+    let total: u64 = metrics
         .lines()
-        .find(|l| {
+        .filter(|l| {
             l.starts_with("istio_requests_total")
                 && l.contains("helloworld.default.svc.cluster.local")
                 && l.contains("reporter=\"source\"")
         })
-        .unwrap_or_else(|| panic!("{metrics}"));
-    assert!(line.trim_end().ends_with(" 4"), "{line}");
+        .filter_map(|l| l.rsplit(' ').next()?.trim().parse::<u64>().ok())
+        .sum();
+    assert_eq!(total, 4, "{metrics}");
 }
 
 #[tokio::test]

@@ -6,8 +6,8 @@ mod support;
 
 use std::time::{Duration, Instant};
 use support::{
-    apply_file, apply_text, client, eventually, items, node_port, processes_of, ready, ready_pods,
-    Meshlite,
+    apply_file, apply_text, client, eventually, items, node_port, processes_of, processes_of_pod,
+    ready, ready_pods, Meshlite,
 };
 
 #[tokio::test]
@@ -159,9 +159,9 @@ spec:
         "waited for the grace period: {took:?}"
     );
     assert!(
-        processes_of(&m.dir).is_empty(),
+        processes_of_pod(&m.dir, "staged").is_empty(),
         "{:?}",
-        processes_of(&m.dir)
+        processes_of_pod(&m.dir, "staged")
     );
 }
 

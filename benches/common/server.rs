@@ -21,14 +21,29 @@ impl Drop for Server {
     }
 }
 
+/// A port free right now on 127.0.0.1.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
 pub fn start(flags: &[&str]) -> Server {
     let dir = tempfile::tempdir().expect("temp dir");
+    let mut gateway: Vec<String> = Vec::new();
+    for flag in ["--http-port", "--https-port"] {
+        if !flags.contains(&flag) {
+            gateway.extend([flag.to_string(), free_port().to_string()]);
+        }
+    }
     // MESHLITE_BENCH_BIN runs another build (e.g. one with profiling symbols).
     let bin = std::env::var("MESHLITE_BENCH_BIN")
         .unwrap_or_else(|_| env!("CARGO_BIN_EXE_meshlite").to_string());
     let child = Command::new(bin)
         .args(["up", "--api-port", "0"])
         .args(flags)
+        .args(&gateway)
         .arg("--data-dir")
         .arg(dir.path())
         .stdout(Stdio::null())

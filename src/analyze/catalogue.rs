@@ -71,15 +71,88 @@ pub const EXTERNAL_NAME_SERVICE_TYPE_INVALID_PORT_NAME: MessageType = MessageTyp
     template: "Port name for ExternalName service is invalid. Proxy may prevent tcp named ports and unmatched traffic for ports serving TCP protocol from being forwarded correctly",
 };
 
+/// IST0106: the resource fails Istio's own schema validation.
+pub const SCHEMA_VALIDATION_ERROR: MessageType = MessageType {
+    code: "IST0106",
+    name: "SchemaValidationError",
+    level: Level::Error,
+    template: "Schema validation error: %v",
+};
+
+/// IST0108: an annotation in Istio's namespace that Istio does not know.
+pub const UNKNOWN_ANNOTATION: MessageType = MessageType {
+    code: "IST0108",
+    name: "UnknownAnnotation",
+    level: Level::Warning,
+    template: "Unknown annotation: %s",
+};
+
+/// IST0109: several mesh-bound VirtualServices claim the same host.
+pub const CONFLICTING_MESH_GATEWAY_VIRTUAL_SERVICE_HOSTS: MessageType = MessageType {
+    code: "IST0109",
+    name: "ConflictingMeshGatewayVirtualServiceHosts",
+    level: Level::Error,
+    template: "The VirtualServices %s associated with mesh gateway define the same host %s which can lead to undefined behavior. This can be fixed by merging the conflicting VirtualServices into a single resource.",
+};
+
+/// IST0130: a VirtualService rule that earlier rules shadow completely.
+pub const VIRTUAL_SERVICE_UNREACHABLE_RULE: MessageType = MessageType {
+    code: "IST0130",
+    name: "VirtualServiceUnreachableRule",
+    level: Level::Warning,
+    template: "VirtualService rule %v not used (%s).",
+};
+
+/// IST0131: one match of a VirtualService rule that an earlier match covers.
+pub const VIRTUAL_SERVICE_INEFFECTIVE_MATCH: MessageType = MessageType {
+    code: "IST0131",
+    name: "VirtualServiceIneffectiveMatch",
+    level: Level::Info,
+    template:
+        "VirtualService rule %v match %v is not used (duplicate/overlapping match in rule %v).",
+};
+
+/// IST0162: a Gateway listens on a port no Service of its workload forwards to.
+pub const GATEWAY_PORT_NOT_DEFINED_ON_SERVICE: MessageType = MessageType {
+    code: "IST0162",
+    name: "GatewayPortNotDefinedOnService",
+    level: Level::Warning,
+    template: "The gateway is listening on a target port (port %d) that is not defined in the Service associated with its workload instances (Pod selector %s). If you need to access the gateway port through the gateway Service, it will not be available.",
+};
+
+/// IST0173: a DestinationRule subset whose labels select no pod.
+pub const DESTINATION_RULE_SUBSET_NOT_SELECT_PODS: MessageType = MessageType {
+    code: "IST0173",
+    name: "DestinationRuleSubsetNotSelectPods",
+    level: Level::Error,
+    template: "The Subset %s defined in the DestinationRule does not select any pods. Which may lead to 503 UH (NoHealthyUpstream).",
+};
+
+/// IST0174: a DestinationRule host that resolves to no Service or ServiceEntry.
+pub const UNKNOWN_DESTINATION_RULE_HOST: MessageType = MessageType {
+    code: "IST0174",
+    name: "UnknownDestinationRuleHost",
+    level: Level::Warning,
+    template: "The host %s defined in the DestinationRule does not match any services in the mesh.",
+};
+
 /// Every message type this module can emit.
-pub const ALL: [MessageType; 7] = [
+pub const ALL: [MessageType; 15] = [
     REFERENCED_RESOURCE_NOT_FOUND,
     NAMESPACE_NOT_INJECTED,
     POD_MISSING_PROXY,
+    SCHEMA_VALIDATION_ERROR,
+    UNKNOWN_ANNOTATION,
+    CONFLICTING_MESH_GATEWAY_VIRTUAL_SERVICE_HOSTS,
     VIRTUAL_SERVICE_DESTINATION_PORT_SELECTOR_REQUIRED,
     PORT_NAME_IS_NOT_UNDER_NAMING_CONVENTION,
+    VIRTUAL_SERVICE_UNREACHABLE_RULE,
+    VIRTUAL_SERVICE_INEFFECTIVE_MATCH,
     VIRTUAL_SERVICE_HOST_NOT_FOUND_IN_GATEWAY,
     EXTERNAL_NAME_SERVICE_TYPE_INVALID_PORT_NAME,
+    GATEWAY_PORT_NOT_DEFINED_ON_SERVICE,
+    DESTINATION_RULE_SUBSET_NOT_SELECT_PODS,
+    UNKNOWN_DESTINATION_RULE_HOST,
 ];
 
 /// A template argument, typed like the Go value the catalogue expects.

@@ -40,10 +40,13 @@ pub fn resource_name(default_ns: &str, host: &str) -> (String, String) {
     }
 }
 
-/// What a resolved host offers: its port numbers (empty for port-less ServiceEntries).
+/// What a resolved host offers: its port numbers (empty for port-less ServiceEntries) and the
+/// workload selector labels of a ServiceEntry. Services carry no selector here: Istio's
+/// analyzers turn them into selector-less ServiceEntries.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Entry {
     pub ports: Vec<i64>,
+    pub selector: BTreeMap<String, String>,
 }
 
 /// Every Service and ServiceEntry host, keyed by (visibility scope, FQDN). The scope is `*`
@@ -60,11 +63,23 @@ impl Registry {
         let mut entries = BTreeMap::new();
         for se in of_kind(objs, "ServiceEntry") {
             let spec = se.spec();
+            let selector = spec
+                .get("workloadSelector")
+                .and_then(|w| w.get("labels"))
+                .and_then(Value::as_object)
+                .map(|labels| {
+                    labels
+                        .iter()
+                        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                        .collect()
+                })
+                .unwrap_or_default();
             let entry = Entry {
                 ports: arr(spec, "ports")
                     .iter()
                     .filter_map(|p| int_of(p, "number"))
                     .collect(),
+                selector,
             };
             let export_to = strs(spec, "exportTo");
             for host in strs(spec, "hosts") {
@@ -89,6 +104,7 @@ impl Registry {
                     .iter()
                     .filter_map(|p| int_of(p, "port"))
                     .collect(),
+                selector: BTreeMap::new(),
             };
             let fqdn = to_fqdn(&svc.namespace, svc.name);
             for scope in service_scopes(svc.annotation(EXPORT_TO_ANNOTATION), &svc.namespace) {

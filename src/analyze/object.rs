@@ -5,6 +5,9 @@ use serde_json::{Map, Value};
 /// Annotation carrying the `file:line` an object was read from.
 pub const ORIGIN_ANNOTATION: &str = "meshlite.io/origin";
 
+/// API group of Istio's traffic-management kinds.
+const ISTIO_NETWORKING_GROUP: &str = "networking.istio.io";
+
 /// Kinds without a namespace; everything else gets the default namespace when it has none.
 const CLUSTER_SCOPED: &[&str] = &[
     "Namespace",
@@ -87,6 +90,24 @@ impl<'a> Object<'a> {
             .and_then(Value::as_object)
     }
 
+    /// All annotations (empty when absent).
+    pub fn annotations(&self) -> Option<&'a Map<String, Value>> {
+        self.value
+            .get("metadata")
+            .and_then(|m| m.get("annotations"))
+            .and_then(Value::as_object)
+    }
+
+    /// True for objects of Istio's `networking.istio.io` group. Objects without `apiVersion`
+    /// are taken as Istio's, so that `kind: Gateway` only means a Kubernetes Gateway API
+    /// Gateway when the object says so.
+    pub fn is_istio_networking(&self) -> bool {
+        match self.value.get("apiVersion").and_then(Value::as_str) {
+            None | Some("") => true,
+            Some(api) => api.split('/').next() == Some(ISTIO_NETWORKING_GROUP),
+        }
+    }
+
     pub fn annotation(&self, key: &str) -> Option<&'a str> {
         self.value
             .get("metadata")
@@ -94,6 +115,19 @@ impl<'a> Object<'a> {
             .and_then(|a| a.get(key))
             .and_then(Value::as_str)
     }
+}
+
+/// Objects of one Istio networking kind (`VirtualService`, `Gateway`, …), in input order.
+pub fn of_istio_kind<'o, 'a>(
+    objs: &'o [Object<'a>],
+    kind: &'o str,
+) -> impl Iterator<Item = &'o Object<'a>> {
+    of_kind(objs, kind).filter(|o| o.is_istio_networking())
+}
+
+/// True when `key` holds a value other than `null` (a set protobuf message field).
+pub fn present(v: &Value, key: &str) -> bool {
+    v.get(key).is_some_and(|x| !x.is_null())
 }
 
 /// Objects of one kind, in input order.
@@ -143,4 +177,19 @@ pub fn selector_matches(
             _ => false,
         }
     })
+}
+
+/// Kubernetes' rendering of an equality selector (`labels.SelectorFromSet(..).String()`):
+/// `k=v` pairs sorted by key, comma-joined.
+pub fn selector_string(selector: &Map<String, Value>) -> String {
+    let mut pairs: Vec<(&str, &str)> = selector
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str().unwrap_or("")))
+        .collect();
+    pairs.sort();
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",")
 }

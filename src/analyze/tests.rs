@@ -33,8 +33,60 @@ pub(super) fn route_to(dest: Value) -> Value {
     json!({"http": [{"route": [{"destination": dest}]}]})
 }
 
+mod annotations;
+mod destinationrule;
+mod gateway;
+mod mesh_hosts;
+mod rules;
+mod schema;
 mod virtualservice;
+mod wiring;
 mod workloads;
+
+/// `---`-separated YAML documents as JSON values; empty documents are skipped.
+pub(super) fn parse_yaml(text: &str) -> Vec<Value> {
+    let mut docs = vec![String::new()];
+    for line in text.lines() {
+        if line.trim_end() == "---" {
+            docs.push(String::new());
+        } else if let Some(last) = docs.last_mut() {
+            last.push_str(line);
+            last.push('\n');
+        }
+    }
+    docs.iter()
+        .map(|doc| serde_yaml::from_str::<serde_yaml::Value>(doc).expect("yaml document"))
+        .map(|y| serde_json::to_value(y).expect("yaml to json"))
+        .filter(|v| !v.is_null())
+        .collect()
+}
+
+/// One table row: a name, input YAML and the message lines expected from it.
+pub(super) type Case = (&'static str, &'static str, &'static [&'static str]);
+
+/// Runs `check` over each case's objects; see `run_case`.
+pub(super) fn run_table(check: fn(&[Object<'_>]) -> Vec<Message>, cases: &[Case]) {
+    for (name, yaml, want) in cases {
+        run_case(check, name, yaml, want);
+    }
+}
+
+/// Compares the lines `check` reports for the objects in `yaml`, sorted and deduplicated
+/// like `analyze` output, with `want`.
+pub(super) fn run_case<S: AsRef<str>>(
+    check: fn(&[Object<'_>]) -> Vec<Message>,
+    name: &str,
+    yaml: &str,
+    want: &[S],
+) {
+    let values = parse_yaml(yaml);
+    let got: Vec<String> = sort_dedup(check(&objects(&values)))
+        .iter()
+        .map(Message::line)
+        .collect();
+    let want: Vec<&str> = want.iter().map(AsRef::as_ref).collect();
+    assert_eq!(got, want, "case {name:?}");
+}
 
 pub(super) fn namespace(name: &str, labels: Value) -> Value {
     json!({"kind": "Namespace", "metadata": {"name": name, "labels": labels}})
@@ -203,6 +255,15 @@ fn sorting_and_dedup() {
 
 // ---------------------------------------------------------------- whole pipeline
 
+/// The ingress gateway's Service, forwarding port 80 to the gateway pods' 8080.
+fn ingress_service() -> Value {
+    svc(
+        "istio-system",
+        "istio-ingressgateway",
+        json!([{"name": "http2", "port": 80, "targetPort": 8080}]),
+    )
+}
+
 #[test]
 fn analyze_bookinfo_like_cluster() {
     let mut gw = json!({"kind": "Gateway", "metadata": {"name": "bookinfo-gateway", "namespace": "default"}, "spec": {"selector": {"istio": "ingressgateway"}, "servers": [{"port": {"number": 8080, "name": "http", "protocol": "HTTP"}, "hosts": ["*"]}]}});
@@ -221,6 +282,7 @@ fn analyze_bookinfo_like_cluster() {
             json!({"istio": "ingressgateway"}),
             &["istio-proxy"],
         ),
+        ingress_service(),
         gw.clone(),
         bookinfo.clone(),
         svc("other", "web", json!([{"name": "web", "port": 80}])),
@@ -269,6 +331,7 @@ fn analyze_bookinfo_like_cluster() {
     let values3 = vec![
         gw,
         bookinfo,
+        ingress_service(),
         pod(
             "istio-system",
             "ingress",
@@ -312,25 +375,7 @@ fn load_yaml(file: &str) -> Option<Vec<Value>> {
     let path = fixture_dir()?.join(file);
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-    let mut out = Vec::new();
-    // Documents are separated by `---` lines.
-    let mut docs = vec![String::new()];
-    for line in text.lines() {
-        if line.trim_end() == "---" {
-            docs.push(String::new());
-        } else if let Some(last) = docs.last_mut() {
-            last.push_str(line);
-            last.push('\n');
-        }
-    }
-    for doc in docs {
-        let y: serde_yaml::Value = serde_yaml::from_str(&doc).expect("yaml document");
-        let v = serde_json::to_value(y).expect("yaml to json");
-        if !v.is_null() {
-            out.push(v);
-        }
-    }
-    Some(out)
+    Some(parse_yaml(&text))
 }
 
 /// Compares `(code, friendly name)` multisets: Istio's test grid is order-insensitive.

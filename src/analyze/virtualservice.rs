@@ -9,7 +9,7 @@ use super::catalogue::{
     VIRTUAL_SERVICE_HOST_NOT_FOUND_IN_GATEWAY,
 };
 use super::hosts::{self, Registry};
-use super::object::{arr, int_of, of_kind, str_of, strs, Object};
+use super::object::{arr, int_of, of_istio_kind, str_of, strs, Object};
 use super::Message;
 
 /// The special gateway name meaning "all sidecars".
@@ -54,7 +54,7 @@ fn dest_port(dest: &Value) -> Option<i64> {
 pub fn destination_hosts(objs: &[Object<'_>]) -> Vec<Message> {
     let registry = Registry::build(objs);
     let mut out = Vec::new();
-    for vs in of_kind(objs, "VirtualService") {
+    for vs in of_istio_kind(objs, "VirtualService") {
         let spec = vs.spec();
         let export_to = strs(spec, "exportTo");
         let groups = [
@@ -102,7 +102,7 @@ fn check_port(vs: &Object<'_>, host: &str, port: Option<i64>, ports: &[i64]) -> 
 /// IST0101 `host+subset in destinationrule` / `mirror+subset in destinationrule`.
 pub fn destination_rules(objs: &[Object<'_>]) -> Vec<Message> {
     let mut known: HashSet<(String, String, String)> = HashSet::new();
-    for dr in of_kind(objs, "DestinationRule") {
+    for dr in of_istio_kind(objs, "DestinationRule") {
         let spec = dr.spec();
         let fqdn = hosts::to_fqdn(&dr.namespace, str_of(spec, "host"));
         let (ns, name) = hosts::resource_name(&dr.namespace, &fqdn);
@@ -111,7 +111,7 @@ pub fn destination_rules(objs: &[Object<'_>]) -> Vec<Message> {
         }
     }
     let mut out = Vec::new();
-    for vs in of_kind(objs, "VirtualService") {
+    for vs in of_istio_kind(objs, "VirtualService") {
         let spec = vs.spec();
         let groups = [
             ("host+subset in destinationrule", route_destinations(spec)),
@@ -148,7 +148,7 @@ pub fn destination_rules(objs: &[Object<'_>]) -> Vec<Message> {
 /// the gateway (also reported for unknown gateways, which serve nothing).
 pub fn gateways(objs: &[Object<'_>]) -> Vec<Message> {
     let mut out = Vec::new();
-    for vs in of_kind(objs, "VirtualService") {
+    for vs in of_istio_kind(objs, "VirtualService") {
         let spec = vs.spec();
         let vs_hosts = strs(spec, "hosts");
         for gw_ref in strs(spec, "gateways") {
@@ -160,7 +160,7 @@ pub fn gateways(objs: &[Object<'_>]) -> Vec<Message> {
                 None => (vs.namespace.clone(), gw_ref),
             };
             let gateway =
-                of_kind(objs, "Gateway").find(|g| g.namespace == gw_ns && g.name == gw_name);
+                of_istio_kind(objs, "Gateway").find(|g| g.namespace == gw_ns && g.name == gw_name);
             if gateway.is_none() {
                 out.push(Message::new(
                     REFERENCED_RESOURCE_NOT_FOUND,

@@ -8,7 +8,9 @@ use super::catalogue::{
     Arg, EXTERNAL_NAME_SERVICE_TYPE_INVALID_PORT_NAME, NAMESPACE_NOT_INJECTED, POD_MISSING_PROXY,
     PORT_NAME_IS_NOT_UNDER_NAMING_CONVENTION, REFERENCED_RESOURCE_NOT_FOUND,
 };
-use super::object::{arr, int_of, of_kind, selector_matches, str_of, Object};
+use super::object::{
+    arr, int_of, of_istio_kind, of_kind, selector_matches, selector_string, str_of, Object,
+};
 use super::Message;
 
 /// Namespaces the injector never touches (and the analyzers skip).
@@ -82,21 +84,11 @@ pub fn injection(objs: &[Object<'_>]) -> Vec<Message> {
     out
 }
 
-/// Kubernetes' rendering of an equality selector: `k=v` pairs sorted by key, comma-joined.
-fn selector_string(selector: &serde_json::Map<String, Value>) -> String {
-    let mut pairs: Vec<String> = selector
-        .iter()
-        .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
-        .collect();
-    pairs.sort();
-    pairs.join(",")
-}
-
 /// IST0101 `selector` for Gateways whose selector matches no pod in any namespace.
 pub fn gateway_selectors(objs: &[Object<'_>]) -> Vec<Message> {
     let empty = serde_json::Map::new();
     let mut out = Vec::new();
-    for gw in of_kind(objs, "Gateway") {
+    for gw in of_istio_kind(objs, "Gateway") {
         let selector = gw
             .spec()
             .get("selector")

@@ -191,7 +191,10 @@ async fn create(st: &AppState, rp: &ResourcePath, q: &Query, body: Bytes) -> Api
     let fv = FieldValidation::parse(q.get("fieldValidation"))?;
     let obj = parse_body(&body)?;
     ensure_namespace(st, rp).await?;
-    let Admitted { object, warnings } = objects::admit_new(
+    let Admitted {
+        object,
+        mut warnings,
+    } = objects::admit_new(
         &st.store,
         &st.admission,
         res,
@@ -211,6 +214,7 @@ async fn create(st: &AppState, rp: &ResourcePath, q: &Query, body: Bytes) -> Api
         st.admission.deleted(res, &admitted);
         super::from_store(e, res, &name)
     })?;
+    warnings.extend(objects::analysis::warnings(&st.store, res, &stored));
     Ok(respond(201, &present(res, &rp.version, stored), &warnings))
 }
 
@@ -241,6 +245,7 @@ async fn update(
         .await
         .map_err(|e| super::from_store(e, res, name))?
         .ok_or_else(|| ApiError::not_found(res, name))?;
+    warnings.extend(objects::analysis::warnings(&st.store, res, &stored));
     Ok(respond(200, &present(res, &rp.version, stored), &warnings))
 }
 
@@ -286,11 +291,9 @@ async fn patch(
             st.admission.deleted(res, &admitted);
             super::from_store(e, res, name)
         })?;
-        return Ok(respond(
-            201,
-            &present(res, &rp.version, stored),
-            &a.warnings,
-        ));
+        let mut warnings = a.warnings;
+        warnings.extend(objects::analysis::warnings(&st.store, res, &stored));
+        return Ok(respond(201, &present(res, &rp.version, stored), &warnings));
     }
     let mut warnings = Vec::new();
     let stored = st
@@ -330,6 +333,7 @@ async fn patch(
         .await
         .map_err(|e| super::from_store(e, res, name))?
         .ok_or_else(|| ApiError::not_found(res, name))?;
+    warnings.extend(objects::analysis::warnings(&st.store, res, &stored));
     Ok(respond(200, &present(res, &rp.version, stored), &warnings))
 }
 

@@ -27,8 +27,29 @@ pub async fn run(a: AgentArgs) -> Result<i32> {
                 crate::sidecar::run(settings, crate::up::shutdown_signal()).await?;
                 Ok(0)
             }
-            Some(other) => bail!("pilot-agent proxy {other}: meshlite runs `proxy sidecar` only"),
-            None => bail!("pilot-agent proxy: say which proxy (sidecar)"),
+            Some("router") => {
+                let mut settings = crate::sidecar::Settings::from_env(&|k| std::env::var(k).ok())
+                    .map_err(|e| anyhow::anyhow!("pilot-agent: {e}"))?;
+                settings.role = crate::proxy::table::Role::Gateway;
+                let listeners: Vec<String> = settings
+                    .app_ports
+                    .iter()
+                    .map(|(c, h)| format!("{c} on 127.0.0.1:{h}"))
+                    .collect();
+                println!(
+                    "meshlite gateway {}/{}: listeners {}, ready on 127.0.0.1:{}/healthz/ready",
+                    settings.namespace,
+                    settings.pod,
+                    listeners.join(", "),
+                    settings.status
+                );
+                crate::sidecar::run(settings, crate::up::shutdown_signal()).await?;
+                Ok(0)
+            }
+            Some(other) => {
+                bail!("pilot-agent proxy {other}: meshlite runs `proxy sidecar` and `proxy router`")
+            }
+            None => bail!("pilot-agent proxy: say which proxy (sidecar or router)"),
         },
         Some("istio-iptables") => {
             // The plan Istio's init container would write into iptables, said plainly.

@@ -181,9 +181,10 @@ async fn schedule(
         .and_then(|s| serde_json::from_str(s).ok())
         .unwrap_or_default();
     let wanted = wanted_ports(&pod);
+    let fixed = declared_host_ports(&pod);
     let mut reported = false;
     let host_ports = loop {
-        match allocate(shared, &wanted, &previous) {
+        match allocate(shared, &wanted, &fixed, &previous) {
             Ok(m) => break m,
             Err(e) => {
                 let msg = format!(
@@ -292,15 +293,45 @@ fn wanted_ports(pod: &Value) -> Vec<u16> {
     out
 }
 
+/// `containerPort` → `hostPort` for ports that declare one.
+fn declared_host_ports(pod: &Value) -> BTreeMap<u16, u16> {
+    let port = |p: &Value, key: &str| {
+        p.get(key)
+            .and_then(Value::as_u64)
+            .and_then(|n| u16::try_from(n).ok())
+            .filter(|n| *n != 0)
+    };
+    containers(pod, "containers")
+        .iter()
+        .flat_map(|c| {
+            c.get("ports")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter_map(|p| Some((port(&p, "containerPort")?, port(&p, "hostPort")?)))
+        .collect()
+}
+
 fn allocate(
     shared: &Shared,
     wanted: &[u16],
+    fixed: &BTreeMap<u16, u16>,
     previous: &BTreeMap<u16, u16>,
 ) -> Result<BTreeMap<u16, u16>, super::ports::Exhausted> {
     let mut pool = shared.ports.lock().unwrap_or_else(|p| p.into_inner());
     let mut got = BTreeMap::new();
     for p in wanted {
-        match pool.allocate(previous.get(p).copied()) {
+        let result = match fixed.get(p) {
+            // A declared hostPort is that port or nothing, as on a real node.
+            Some(host) => pool
+                .allocate_exact(*host)
+                .ok_or_else(|| super::ports::Exhausted {
+                    range: format!("hostPort {host}"),
+                }),
+            None => pool.allocate(previous.get(p).copied()),
+        };
+        match result {
             Ok(h) => {
                 got.insert(*p, h);
             }

@@ -45,6 +45,16 @@ impl PortPool {
         }
     }
 
+    /// Exactly `port` (a container's `hostPort`), wherever it lies; `None` when it is handed
+    /// out already or another program holds it.
+    pub fn allocate_exact(&mut self, port: u16) -> Option<u16> {
+        if self.taken.contains(&port) || !self.is_free(port) {
+            return None;
+        }
+        self.taken.insert(port);
+        Some(port)
+    }
+
     /// A free port: `preferred` if free (used to keep a pod's ports across restarts), else
     /// the next free one. Free = not handed out AND bindable on 127.0.0.1 right now.
     ///

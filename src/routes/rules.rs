@@ -167,7 +167,7 @@ impl Context {
 
     /// The DestinationRule that applies to `host` for a client in `client_ns`: the client's
     /// namespace first, then the host's, then the root namespace; exact host before wildcard.
-    fn destination_rule(
+    pub(crate) fn destination_rule(
         &self,
         host: &str,
         client_ns: &str,

@@ -159,6 +159,7 @@ async fn apply(shared: &Shared, line: &[u8]) {
     let error = match MeshConfig::parse(&config) {
         Ok(parsed) => {
             shared.config.store(Some(Arc::new(parsed)));
+            shared.proxy.apply(&config);
             tracing::info!(%version, "applied mesh config");
             None
         }

@@ -1,8 +1,8 @@
 //! The inbound listener: requests from peer sidecars (or anyone) delivered to an app port.
 
-use super::exchange::{Exchange, Reporter};
-use super::forward::{self, Body};
 use super::{Shared, SOURCE_WORKLOAD_HEADER, TARGET_PORT_HEADER};
+use crate::proxy::exchange::{Exchange, Reporter};
+use crate::proxy::forward::{self, Body};
 use hyper::body::Incoming;
 use hyper::header::HeaderValue;
 use hyper::{Request, Response, StatusCode};
@@ -72,10 +72,18 @@ pub(crate) async fn handle(
     let source = forward::header_text(req.headers(), SOURCE_WORKLOAD_HEADER);
     req.headers_mut().remove(TARGET_PORT_HEADER);
     req.headers_mut().remove(SOURCE_WORKLOAD_HEADER);
-    let mut ex = Exchange::begin(shared.clone(), &req, local, remote, Reporter::Destination);
+    let mut ex = Exchange::begin(
+        shared.metrics.clone(),
+        &req,
+        local,
+        remote,
+        Reporter::Destination,
+    );
     if let Some(source) = source {
-        ex.source_workload = source;
+        ex.labels.source_workload = source;
     }
+    ex.labels.destination_workload = shared.workload.clone();
+    ex.labels.destination_workload_namespace = shared.settings.namespace.clone();
     let settings = &shared.settings;
     let pod = format!("{}/{}", settings.namespace, settings.pod);
     let (container_port, host_port) = match target(header.as_deref(), &settings.app_ports, &pod) {
@@ -106,20 +114,8 @@ pub(crate) async fn handle(
         .as_deref()
         .and_then(|c| c.service_at(app))
     {
-        ex.destination_service = svc.to_string();
+        ex.labels.destination_service = svc.to_string();
     }
-    let stream = match forward::connect(app).await {
-        Ok(s) => s,
-        Err(e) => {
-            return ex.reply(
-                StatusCode::BAD_GATEWAY,
-                "UF",
-                "upstream_reset_before_response_started{connection_failure}",
-                format!("upstream connect error or disconnect/reset before headers. reset reason: connection failure, transport failure reason: {e}\n"),
-            )
-        }
-    };
-    ex.log.upstream_local = stream.local_addr().ok();
     let (mut parts, body) = req.into_parts();
     forward::strip_hop_by_hop(&mut parts.headers);
     let path = parts
@@ -127,13 +123,19 @@ pub(crate) async fn handle(
         .path_and_query()
         .map(|p| p.as_str())
         .unwrap_or("/");
-    parts.uri = path
+    parts.uri = format!("http://{app}{path}")
         .parse()
         .unwrap_or_else(|_| hyper::Uri::from_static("/"));
     parts.version = hyper::Version::HTTP_11;
     let body = ex.count_request(body);
-    match forward::send(stream, Request::from_parts(parts, body)).await {
+    match shared.proxy.client.request(Request::from_parts(parts, body)).await {
         Ok(resp) => ex.respond(resp),
+        Err(e) if e.is_connect() => ex.reply(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "UF",
+            "upstream_reset_before_response_started{connection_failure}",
+            format!("upstream connect error or disconnect/reset before headers. reset reason: connection failure, transport failure reason: {e}\n"),
+        ),
         Err(e) => ex.reply(
             StatusCode::SERVICE_UNAVAILABLE,
             "UC",

@@ -1,34 +1,29 @@
-//! The outbound listener: the app's HTTP forward proxy, sending each request to a Service
-//! endpoint (through the endpoint pod's sidecar when it has one).
+//! The outbound listener: the app's HTTP forward proxy. Names go through the routing table
+//! ([`crate::proxy`]); loopback addresses pass straight through.
 
-use super::config::{RouteError, Upstream};
-use super::exchange::{Exchange, Reporter};
-use super::forward::{self, Body};
 use super::{Shared, SOURCE_WORKLOAD_HEADER, TARGET_PORT_HEADER};
+use crate::proxy::exchange::{Exchange, Reporter};
+use crate::proxy::forward::{self, Body};
+use crate::proxy::pipeline::{self, Downstream};
 use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
-
-/// Envoy's local reply when a cluster has no healthy endpoint.
-const NO_HEALTHY_UPSTREAM: &str = "no healthy upstream";
 
 /// Envoy's local reply when the upstream cannot be reached.
 const UPSTREAM_CONNECT_ERROR: &str = "upstream connect error or disconnect/reset before headers";
 
 /// Where an outbound request goes, decided before any connection is made.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Target {
-    /// Envoy cluster name for the access log.
-    pub cluster: String,
-    /// `destination_service` for metrics.
-    pub service: String,
-    pub upstreams: Vec<Upstream>,
+pub(crate) enum Target {
+    /// A loopback address: straight there (Envoy's PassthroughCluster).
+    Passthrough(SocketAddr),
+    /// A name for the routing table, on this port (the URL's, 80 by default).
+    Routed { port: u16 },
 }
 
-/// Why an outbound request is answered locally.
+/// Why an outbound request is refused before routing.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum OutboundError {
     /// Not an absolute `http://` URL.
@@ -40,22 +35,10 @@ pub(crate) enum OutboundError {
     /// The URL points back at the outbound listener.
     #[error("refusing to forward to the sidecar's own outbound port ({0})")]
     Loop(SocketAddr),
-    /// No configuration has been applied yet.
-    #[error("no configuration received from the control plane yet")]
-    NoConfig,
-    /// The host has no route or no ready endpoints.
-    #[error(transparent)]
-    Route(#[from] RouteError),
 }
 
-/// Decide where `uri` goes for a pod in `namespace`, with `config` (if any) and the outbound
-/// listener on `own_port`.
-pub(crate) fn target(
-    uri: &hyper::Uri,
-    config: Option<&super::config::MeshConfig>,
-    namespace: &str,
-    own_port: u16,
-) -> Result<Target, OutboundError> {
+/// Decide how `uri` is handled by the outbound listener on `own_port`.
+pub(crate) fn target(uri: &hyper::Uri, own_port: u16) -> Result<Target, OutboundError> {
     let Some(authority) = uri.authority() else {
         return Err(OutboundError::NotAbsolute);
     };
@@ -64,48 +47,15 @@ pub(crate) fn target(
         Some(other) => return Err(OutboundError::Scheme(other.to_string())),
         None => return Err(OutboundError::NotAbsolute),
     }
-    let host = authority.host();
-    let port = authority.port_u16();
-    if let Some(ip) = loopback(host) {
-        let endpoint = SocketAddr::new(ip, port.unwrap_or(80));
+    let port = authority.port_u16().unwrap_or(80);
+    if let Some(ip) = loopback(authority.host()) {
+        let endpoint = SocketAddr::new(ip, port);
         if endpoint.port() == own_port {
             return Err(OutboundError::Loop(endpoint));
         }
-        return Ok(Target {
-            cluster: "PassthroughCluster".to_string(),
-            service: authority.to_string(),
-            upstreams: vec![Upstream {
-                endpoint,
-                sidecar: None,
-            }],
-        });
+        return Ok(Target::Passthrough(endpoint));
     }
-    let config = config.ok_or(OutboundError::NoConfig)?;
-    let route = config.route(host, port, namespace)?;
-    Ok(Target {
-        cluster: format!("outbound|{}||{}", route.port, route.service),
-        service: route.service,
-        upstreams: route.upstreams,
-    })
-}
-
-/// The Service FQDN a host names, for metrics when it could not be routed: `svc[.ns…]` becomes
-/// `svc.ns.svc.cluster.local`; IPs and other forms stay as they are.
-pub(crate) fn service_name(host: &str, namespace: &str) -> String {
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
-    if host.parse::<IpAddr>().is_ok() || host.starts_with('[') {
-        return host;
-    }
-    let labels: Vec<&str> = host.split('.').collect();
-    match labels.as_slice() {
-        [svc] if !svc.is_empty() => super::config::fqdn(svc, namespace),
-        [svc, ns] | [svc, ns, "svc"] | [svc, ns, "svc", "cluster", "local"]
-            if !svc.is_empty() && !ns.is_empty() =>
-        {
-            super::config::fqdn(svc, ns)
-        }
-        _ => host,
-    }
+    Ok(Target::Routed { port })
 }
 
 /// Loopback hosts pass through without a Service lookup.
@@ -119,18 +69,18 @@ fn loopback(host: &str) -> Option<IpAddr> {
 
 pub(crate) async fn handle(
     shared: Arc<Shared>,
-    mut req: Request<Incoming>,
+    req: Request<Incoming>,
     local: SocketAddr,
     remote: SocketAddr,
 ) -> Response<Body> {
-    if !req.headers().contains_key("x-request-id") {
-        if let Ok(v) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
-            req.headers_mut().insert("x-request-id", v);
-        }
-    }
-    let mut ex = Exchange::begin(shared.clone(), &req, local, remote, Reporter::Source);
-    ex.source_workload = shared.workload.clone();
     if req.method() == Method::CONNECT {
+        let ex = Exchange::begin(
+            shared.metrics.clone(),
+            &req,
+            local,
+            remote,
+            Reporter::Source,
+        );
         return ex.reply(
             StatusCode::METHOD_NOT_ALLOWED,
             "-",
@@ -138,121 +88,95 @@ pub(crate) async fn handle(
             "meshlite sidecar: HTTPS through the sidecar is not supported (CONNECT); use http:// URLs\n".to_string(),
         );
     }
-    // Held for the whole request: a config swap meanwhile does not affect it.
-    let config = shared.config.load_full();
-    let target = match target(
-        req.uri(),
-        config.as_deref(),
-        &shared.settings.namespace,
-        shared.settings.outbound,
-    ) {
+    let routed = match target(req.uri(), shared.settings.outbound) {
         Ok(t) => t,
         Err(e) => {
-            if let Some(host) = req.uri().host() {
-                ex.destination_service = service_name(host, &shared.settings.namespace);
-            }
-            return refuse(ex, e);
+            let ex = Exchange::begin(
+                shared.metrics.clone(),
+                &req,
+                local,
+                remote,
+                Reporter::Source,
+            );
+            return ex.reply(
+                StatusCode::BAD_REQUEST,
+                "-",
+                "bad_request",
+                format!("meshlite sidecar: {e}\n"),
+            );
         }
     };
-    ex.log.upstream_cluster = Some(target.cluster.clone());
-    ex.destination_service = target.service.clone();
-
-    // Round robin, moving on to the next endpoint when one refuses the connection.
-    let count = target.upstreams.len();
-    let start = shared.next.fetch_add(1, Ordering::Relaxed);
-    let mut failures = Vec::new();
-    let mut chosen = None;
-    for i in 0..count {
-        let Some(up) = target.upstreams.get(start.wrapping_add(i) % count.max(1)) else {
-            continue;
-        };
-        match forward::connect(up.connect_to()).await {
-            Ok(stream) => {
-                chosen = Some((*up, stream));
-                break;
+    match routed {
+        Target::Passthrough(endpoint) => passthrough(shared, req, local, remote, endpoint).await,
+        Target::Routed { port } => {
+            // Envoy routes by Host and sees origin-form requests: convert the proxy request.
+            let (mut parts, body) = req.into_parts();
+            if let Some(a) = parts.uri.authority() {
+                if let Ok(v) = HeaderValue::from_str(a.as_str()) {
+                    parts.headers.insert(header::HOST, v);
+                }
             }
-            Err(e) => failures.push(e),
+            let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+            parts.uri = path
+                .parse()
+                .unwrap_or_else(|_| hyper::Uri::from_static("/"));
+            let down = Downstream {
+                local,
+                remote,
+                port,
+                scheme: "http",
+            };
+            pipeline::handle(shared.proxy.clone(), Request::from_parts(parts, body), down).await
         }
     }
-    let Some((up, stream)) = chosen else {
-        return ex.reply(
-            StatusCode::BAD_GATEWAY,
-            "UF",
-            "upstream_reset_before_response_started{connection_failure}",
-            format!(
-                "{UPSTREAM_CONNECT_ERROR}. reset reason: connection failure, transport failure reason: {}\n",
-                failures.join("; ")
-            ),
-        );
-    };
-    ex.log.upstream_host = Some(up.endpoint);
-    ex.log.upstream_local = stream.local_addr().ok();
+}
 
-    let uri = req.uri().clone();
+/// Forwards a request for a loopback address as it is (Envoy's PassthroughCluster).
+async fn passthrough(
+    shared: Arc<Shared>,
+    req: Request<Incoming>,
+    local: SocketAddr,
+    remote: SocketAddr,
+    endpoint: SocketAddr,
+) -> Response<Body> {
+    let mut ex = Exchange::begin(
+        shared.metrics.clone(),
+        &req,
+        local,
+        remote,
+        Reporter::Source,
+    );
+    ex.labels.source_workload = shared.workload.clone();
+    ex.labels.source_workload_namespace = shared.settings.namespace.clone();
+    ex.labels.destination_service = endpoint.to_string();
+    ex.log.upstream_cluster = Some("PassthroughCluster".to_string());
+    ex.log.upstream_host = Some(endpoint);
     let (mut parts, body) = req.into_parts();
-    forward::strip_hop_by_hop(&mut parts.headers);
-    // Only sidecars may name the target port; never trust the app's copy.
-    parts.headers.remove(TARGET_PORT_HEADER);
-    parts.headers.remove(SOURCE_WORKLOAD_HEADER);
-    if !parts.headers.contains_key(header::HOST) {
-        if let Some(v) = uri
-            .authority()
-            .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
-        {
-            parts.headers.insert(header::HOST, v);
+    if !parts.headers.contains_key("x-request-id") {
+        if let Ok(v) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
+            parts.headers.insert("x-request-id", v);
         }
     }
     parts
         .headers
         .insert("x-forwarded-proto", HeaderValue::from_static("http"));
-    if up.sidecar.is_some() {
-        parts
-            .headers
-            .insert(TARGET_PORT_HEADER, HeaderValue::from(up.endpoint.port()));
-        if let Ok(v) = HeaderValue::from_str(&shared.workload) {
-            parts.headers.insert(SOURCE_WORKLOAD_HEADER, v);
-        }
-    }
-    // Upstreams expect origin form: only the path and query travel on.
-    let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    parts.uri = path
+    forward::strip_hop_by_hop(&mut parts.headers);
+    parts.headers.remove(TARGET_PORT_HEADER);
+    parts.headers.remove(SOURCE_WORKLOAD_HEADER);
+    let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    parts.uri = format!("http://{endpoint}{path}")
         .parse()
         .unwrap_or_else(|_| hyper::Uri::from_static("/"));
     parts.version = hyper::Version::HTTP_11;
     let body = ex.count_request(body);
-    match forward::send(stream, Request::from_parts(parts, body)).await {
+    match shared.proxy.client.request(Request::from_parts(parts, body)).await {
         Ok(resp) => ex.respond(resp),
         Err(e) => ex.reply(
             StatusCode::SERVICE_UNAVAILABLE,
-            "UC",
-            "upstream_reset_before_response_started{connection_termination}",
-            format!("{UPSTREAM_CONNECT_ERROR}. reset reason: connection termination ({e})\n"),
+            "UF",
+            "upstream_reset_before_response_started{connection_failure}",
+            format!("{UPSTREAM_CONNECT_ERROR}. reset reason: connection failure, transport failure reason: {e}\n"),
         ),
-    }
-}
-
-/// The local reply for a request that cannot be routed.
-fn refuse(ex: Exchange, e: OutboundError) -> Response<Body> {
-    match &e {
-        OutboundError::NotAbsolute | OutboundError::Scheme(_) | OutboundError::Loop(_) => ex.reply(
-            StatusCode::BAD_REQUEST,
-            "-",
-            "bad_request",
-            format!("meshlite sidecar: {e}\n"),
-        ),
-        OutboundError::Route(RouteError::NoRoute(_)) => ex.reply(
-            StatusCode::NOT_FOUND,
-            "NR",
-            "route_not_found",
-            format!("meshlite sidecar: no route: {e}\n"),
-        ),
-        OutboundError::NoConfig | OutboundError::Route(RouteError::NoHealthyUpstream(_)) => ex
-            .reply(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "UH",
-                "no_healthy_upstream",
-                format!("{NO_HEALTHY_UPSTREAM}\nmeshlite sidecar: {e}\n"),
-            ),
     }
 }
 
@@ -261,50 +185,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn service_names() {
-        let cases = [
-            ("hello", "default", "hello.default.svc.cluster.local"),
-            ("Hello.Other.", "default", "hello.other.svc.cluster.local"),
-            (
-                "hello.other.svc",
-                "default",
-                "hello.other.svc.cluster.local",
-            ),
-            (
-                "hello.other.svc.cluster.local",
-                "x",
-                "hello.other.svc.cluster.local",
-            ),
-            ("10.96.0.1", "default", "10.96.0.1"),
-            ("example.com.au", "default", "example.com.au"),
-            ("a..b", "default", "a..b"),
-        ];
-        for (host, ns, want) in cases {
-            assert_eq!(service_name(host, ns), want, "{host}");
-        }
-    }
-
-    #[test]
     fn targets() {
         let uri = |s: &str| s.parse::<hyper::Uri>().expect("uri");
-        let cfg = super::super::config::MeshConfig::default();
-        let cases: [(&str, Option<&super::super::config::MeshConfig>, Result<&str, &str>); 6] = [
-            ("http://127.0.0.1:8080/", None, Ok("PassthroughCluster")),
-            ("http://localhost/", None, Ok("PassthroughCluster")),
-            ("http://127.0.0.1:15001/", None, Err("refusing to forward to the sidecar's own outbound port (127.0.0.1:15001)")),
-            ("/relative", None, Err("requests to the sidecar must use an absolute http:// URL (set HTTP_PROXY to use it)")),
-            ("https://x/", None, Err("only http:// URLs are supported, not https://")),
-            ("http://hello/", None, Err("no configuration received from the control plane yet")),
+        let lo = |p: u16| Ok(Target::Passthrough(SocketAddr::from(([127, 0, 0, 1], p))));
+        let cases: [(&str, Result<Target, &str>); 7] = [
+            ("http://127.0.0.1:8080/", lo(8080)),
+            ("http://localhost/", lo(80)),
+            ("http://127.0.0.1:15001/", Err("refusing to forward to the sidecar's own outbound port (127.0.0.1:15001)")),
+            ("/relative", Err("requests to the sidecar must use an absolute http:// URL (set HTTP_PROXY to use it)")),
+            ("https://x/", Err("only http:// URLs are supported, not https://")),
+            ("http://hello/", Ok(Target::Routed { port: 80 })),
+            ("http://hello.other:5000/x", Ok(Target::Routed { port: 5000 })),
         ];
-        for (u, config, want) in cases {
-            let got = target(&uri(u), config, "default", 15001)
-                .map(|t| t.cluster)
-                .map_err(|e| e.to_string());
-            assert_eq!(got, want.map(str::to_string).map_err(str::to_string), "{u}");
+        for (u, want) in cases {
+            let got = target(&uri(u), 15001).map_err(|e| e.to_string());
+            assert_eq!(got, want.map_err(str::to_string), "{u}");
         }
-        assert!(matches!(
-            target(&uri("http://hello/"), Some(&cfg), "default", 15001),
-            Err(OutboundError::Route(RouteError::NoRoute(_)))
-        ));
     }
 }

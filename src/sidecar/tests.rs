@@ -86,6 +86,7 @@ struct Sidecar {
 
 fn settings(pod: &str, xds: u16, app_ports: &[(u16, u16)]) -> Settings {
     Settings {
+        role: crate::proxy::table::Role::Sidecar,
         pod: pod.to_string(),
         namespace: "default".to_string(),
         xds: SocketAddr::from(([127, 0, 0, 1], xds)),
@@ -159,6 +160,14 @@ fn service(name: &str, port: u16) -> Value {
            "spec": {"clusterIP": "10.96.0.1", "ports": [{"port": port, "protocol": "TCP"}]}})
 }
 
+/// A pod with a sidecar, as the control plane publishes it.
+fn sidecar_pod(settings: &Settings) -> Value {
+    let ports = json!({"15006": settings.inbound}).to_string();
+    json!({"metadata": {"namespace": settings.namespace, "name": settings.pod,
+                        "annotations": {crate::api::node::HOST_PORTS_ANNOTATION: ports}},
+           "spec": {"containers": [{"name": "app"}, {"name": "istio-proxy"}]}})
+}
+
 fn endpoints(name: &str, pods: &[(&str, u16)]) -> Value {
     let addresses: Vec<Value> = pods
         .iter()
@@ -170,13 +179,13 @@ fn endpoints(name: &str, pods: &[(&str, u16)]) -> Value {
     json!({"metadata": {"namespace": "default", "name": name}, "subsets": addresses})
 }
 
-fn count(metrics: &str, needle: &str) -> u64 {
+/// The sum of `istio_requests_total` over the series whose labels include every one of `labels`.
+fn count(metrics: &str, labels: &[&str]) -> u64 {
     metrics
         .lines()
-        .find(|l| l.starts_with("istio_requests_total{") && l.contains(needle))
-        .and_then(|l| l.rsplit(' ').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
+        .filter(|l| l.starts_with("istio_requests_total{") && labels.iter().all(|n| l.contains(n)))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum()
 }
 
 #[tokio::test]
@@ -213,7 +222,8 @@ async fn readiness_routing_and_metrics() {
         "sidecars": {
             peer.id(): {"inbound": peer.settings.inbound},
             client.id(): {"inbound": client.settings.inbound},
-        }
+        },
+        "pods": [sidecar_pod(&peer.settings), sidecar_pod(&client.settings)],
     }));
     assert!(hub.wait_acked(&client.id(), &version, WAIT).await);
     assert!(hub.wait_acked(&peer.id(), &version, WAIT).await);
@@ -245,13 +255,13 @@ async fn readiness_routing_and_metrics() {
         (
             "http://nope:80/",
             404,
-            "meshlite sidecar: no route: no Service \"nope\"",
+            "meshlite proxy: no route: no virtual host for \"nope:80\"",
         ),
-        ("http://empty/", 503, "no healthy upstream\n"),
+        ("http://empty/", 503, "no healthy upstream"),
         (
             "http://hello:9999/",
             404,
-            "meshlite sidecar: no route: Service \"hello\"",
+            "meshlite proxy: no route: no virtual host for \"hello:9999\"",
         ),
     ];
     for (uri, code, body_start) in cases {
@@ -282,29 +292,36 @@ async fn readiness_routing_and_metrics() {
     let (code, metrics) = get(client.settings.prometheus, "/stats/prometheus", &[]).await;
     assert_eq!(code, 200);
     assert!(metrics.contains("envoy_server_live 1"), "{metrics}");
-    let hello = "reporter=\"source\",source_workload=\"sleep\",destination_service=\"hello.default.svc.cluster.local\",response_code=\"200\",request_protocol=\"http\"";
-    assert_eq!(count(&metrics, hello), 2, "{metrics}");
-    assert_eq!(
-        count(
-            &metrics,
-            "destination_service=\"nope.default.svc.cluster.local\",response_code=\"404\""
-        ),
-        1,
-        "{metrics}"
-    );
-    assert_eq!(
-        count(
-            &metrics,
-            "destination_service=\"empty.default.svc.cluster.local\",response_code=\"503\""
-        ),
-        1,
-        "{metrics}"
-    );
+    let hello = [
+        "reporter=\"source\"",
+        "source_workload=\"sleep\"",
+        "destination_service=\"hello.default.svc.cluster.local\"",
+        "response_code=\"200\"",
+        "request_protocol=\"http\"",
+    ];
+    assert_eq!(count(&metrics, &hello), 2, "{metrics}");
+    let nope = [
+        "destination_service=\"nope\"",
+        "response_code=\"404\"",
+        "response_flags=\"NR\"",
+    ];
+    assert_eq!(count(&metrics, &nope), 1, "{metrics}");
+    let empty = [
+        "destination_service=\"empty.default.svc.cluster.local\"",
+        "response_code=\"503\"",
+        "response_flags=\"UH\"",
+    ];
+    assert_eq!(count(&metrics, &empty), 1, "{metrics}");
     let merged = client.settings.merged_prometheus.expect("merged port");
     assert_eq!(get(merged, "/stats/prometheus", &[]).await.0, 200);
     let (_, peer_metrics) = get(peer.settings.prometheus, "/stats/prometheus", &[]).await;
-    let inbound = "reporter=\"destination\",source_workload=\"sleep\",destination_service=\"hello.default.svc.cluster.local\",response_code=\"200\"";
-    assert_eq!(count(&peer_metrics, inbound), 2, "{peer_metrics}");
+    let inbound = [
+        "reporter=\"destination\"",
+        "source_workload=\"sleep\"",
+        "destination_service=\"hello.default.svc.cluster.local\"",
+        "response_code=\"200\"",
+    ];
+    assert_eq!(count(&peer_metrics, &inbound), 2, "{peer_metrics}");
     assert_eq!(get(client.settings.status, "/nope", &[]).await.0, 404);
 
     client.stop().await;
@@ -312,7 +329,7 @@ async fn readiness_routing_and_metrics() {
 }
 
 #[tokio::test]
-async fn connect_failures_are_bad_gateway() {
+async fn connect_failures_are_service_unavailable() {
     let hub = Hub::new();
     let xds_port = free_port();
     let _xds = start_xds(hub.clone(), xds_port).await;
@@ -324,14 +341,14 @@ async fn connect_failures_are_bad_gateway() {
     }));
     assert!(hub.wait_acked(&sc.id(), &v, WAIT).await);
     let (code, body) = get(sc.settings.outbound, "http://dead/", &[]).await;
-    assert_eq!(code, 502, "{body}");
+    assert_eq!(code, 503, "{body}");
     assert!(
         body.starts_with("upstream connect error or disconnect/reset before headers"),
         "{body}"
     );
     // The inbound side: the app port is closed.
     let (code, _) = get(sc.settings.inbound, "/", &[]).await;
-    assert_eq!(code, 502);
+    assert_eq!(code, 503);
     // Origin-form requests and requests back to the proxy itself are refused.
     let (code, body) = get(sc.settings.outbound, "/relative", &[]).await;
     assert_eq!(code, 400, "{body}");
@@ -467,6 +484,7 @@ fn settings_from_env() {
     assert_eq!(
         got,
         Settings {
+            role: crate::proxy::table::Role::Sidecar,
             pod: "web-1".into(),
             namespace: "default".into(),
             xds: "127.0.0.1:15010".parse().expect("addr"),

@@ -1,5 +1,6 @@
-//! `up --demo`: deploy the project's httpbin NodePort example into `default`, show progress
-//! while its pod starts, and print the URL once httpbin answers there.
+//! `up --demo`: deploy the project's httpbin example into `default` with a sidecar, expose it
+//! through the ingress gateway (Gateway + VirtualService), show progress while the pods start,
+//! and print the URL once httpbin answers on `localhost:--http-port`.
 
 use crate::admission::Admission;
 use crate::api::{meta, resources};
@@ -13,24 +14,48 @@ use std::time::{Duration, Instant};
 /// The example, built into the binary so the demo works from any folder.
 const HTTPBIN: &str = include_str!("../../examples/httpbin/httpbin-nodeport.yaml");
 
+/// Its Gateway and VirtualService.
+const GATEWAY: &str = include_str!("../../examples/httpbin/httpbin-gateway.yaml");
+
+/// Asks for a sidecar on one pod template, as `sidecar.istio.io/inject: "true"` does in Istio
+/// without touching the namespace.
+fn with_sidecar(mut obj: Value) -> Value {
+    if obj.get("kind").and_then(Value::as_str) == Some("Deployment") {
+        if let Some(labels) = obj
+            .pointer_mut("/spec/template/metadata/labels")
+            .and_then(Value::as_object_mut)
+        {
+            labels.insert("sidecar.istio.io/inject".into(), Value::from("true"));
+        }
+    }
+    obj
+}
+
 /// Deploy and wait, printing progress to stdout.
-pub async fn run(store: Store, admission: std::sync::Arc<Admission>) {
+pub async fn run(store: Store, admission: std::sync::Arc<Admission>, http_port: u16) {
     let started = Instant::now();
     let say = |msg: String| {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "demo: {msg}");
         let _ = out.flush();
     };
-    let docs: Vec<Value> = serde_yaml::Deserializer::from_str(HTTPBIN)
+    let docs: Vec<Value> = [HTTPBIN, GATEWAY]
+        .iter()
+        .flat_map(|text| serde_yaml::Deserializer::from_str(text))
         .filter_map(|doc| Value::deserialize(doc).ok())
+        .map(with_sidecar)
         .collect();
-    for obj in docs {
-        let kind = obj.get("kind").and_then(Value::as_str).unwrap_or_default();
+    for mut obj in docs {
+        let kind = obj
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
         let Some(res) = resources::by_kind(
             obj.get("apiVersion")
                 .and_then(Value::as_str)
                 .unwrap_or_default(),
-            kind,
+            &kind,
         ) else {
             continue;
         };
@@ -43,6 +68,8 @@ pub async fn run(store: Store, admission: std::sync::Arc<Admission>) {
             ));
             continue;
         }
+        // Stored in the served version (v1alpha3 and v1 share their schema).
+        obj["apiVersion"] = Value::from(res.api_version_for(res.version()));
         if objects::create(&store, &admission, res, "default", obj.clone())
             .await
             .is_some()
@@ -57,7 +84,7 @@ pub async fn run(store: Store, admission: std::sync::Arc<Admission>) {
     let mut last = String::new();
     let pods = resources::core("pods");
     let deadline = started + Duration::from_secs(60);
-    let node_port = loop {
+    let port = loop {
         if Instant::now() > deadline {
             say("httpbin did not become ready within 60 s; see `meshlite describe pod -l app=httpbin`".into());
             return;
@@ -86,26 +113,17 @@ pub async fn run(store: Store, admission: std::sync::Arc<Admission>) {
                         .any(|c| c["type"] == "Ready" && c["status"] == "True")
                 })
         });
-        let port = store
-            .get(&resources::core("services").key(Some("default"), "httpbin"))
-            .ok()
-            .flatten()
-            .and_then(|s| s.pointer("/spec/ports/0/nodePort").and_then(Value::as_u64));
-        if let (true, Some(port)) = (ready, port) {
-            break port;
+        if ready {
+            break http_port;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
-    // Ready: wait for the NodePort listener to answer.
-    let url = format!("http://localhost:{node_port}/");
+    // Ready: wait for the gateway to answer (its pod may still be starting).
+    let url = format!("http://localhost:{port}/");
     let client = reqwest::Client::builder().no_proxy().build();
     while Instant::now() < deadline {
         if let Ok(c) = &client {
-            if let Ok(r) = c
-                .get(format!("http://127.0.0.1:{node_port}/get"))
-                .send()
-                .await
-            {
+            if let Ok(r) = c.get(format!("http://127.0.0.1:{port}/get")).send().await {
                 if r.status().is_success() {
                     say(format!(
                         "httpbin answers at {url} (ready in {:.2} s). Try: curl {url}get",
@@ -118,7 +136,7 @@ pub async fn run(store: Store, admission: std::sync::Arc<Admission>) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     say(format!(
-        "httpbin is ready but {url} does not answer; is port {node_port} taken by another program?"
+        "httpbin is ready but {url} does not answer yet; see `meshlite get pods -n istio-system` and `meshlite logs -n istio-system deploy/istio-ingressgateway`"
     ));
 }
 

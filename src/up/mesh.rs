@@ -1,6 +1,6 @@
-//! The control plane's side of the config stream: whenever Services, Endpoints or Pods change,
-//! publish the mesh's registry — Services, Endpoints, and each sidecar's inbound port — to
-//! every proxy through the `xds` hub.
+//! The control plane's side of the config stream: whenever Services, Endpoints, Pods, Istio's
+//! networking objects or the gateway's TLS Secrets change, publish the mesh's snapshot to every
+//! proxy through the `xds` hub. Each proxy compiles its own view of it ([`crate::proxy`]).
 
 use crate::api::{meta, resources};
 use crate::kubelet;
@@ -15,10 +15,13 @@ const INBOUND: &str = "15006";
 /// Keep `hub` publishing the current registry until aborted.
 pub async fn run(store: Store, hub: Hub) {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<()>();
-    for plural in ["services", "endpoints", "pods"] {
+    for plural in WATCHED {
         let (store, tx) = (store.clone(), tx.clone());
         tokio::spawn(async move {
-            let prefix = resources::core(plural).key_prefix();
+            let Some(res) = resources::lookup(plural) else {
+                return;
+            };
+            let prefix = res.key_prefix();
             loop {
                 let Ok(mut w) = store.watch(&prefix, None) else {
                     return;
@@ -46,11 +49,45 @@ pub async fn run(store: Store, hub: Hub) {
     }
 }
 
-/// The registry every proxy gets.
+/// The kinds whose changes are published.
+const WATCHED: [&str; 7] = [
+    "services",
+    "endpoints",
+    "pods",
+    "gateways.networking.istio.io",
+    "virtualservices.networking.istio.io",
+    "destinationrules.networking.istio.io",
+    "secrets",
+];
+
+/// A pod as proxies need it: identity, labels, containers' names and host ports.
+fn trim_pod(pod: &Value) -> Value {
+    let containers: Vec<Value> = pod
+        .pointer("/spec/containers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|c| json!({"name": c.get("name").cloned().unwrap_or(Value::Null)}))
+        .collect();
+    let host_ports = meta::annotations(pod)
+        .get(crate::api::node::HOST_PORTS_ANNOTATION)
+        .cloned();
+    json!({
+        "metadata": {
+            "name": meta::name(pod),
+            "namespace": meta::namespace(pod).unwrap_or("default"),
+            "labels": pod.pointer("/metadata/labels").cloned().unwrap_or(json!({})),
+            "annotations": {crate::api::node::HOST_PORTS_ANNOTATION: host_ports},
+        },
+        "spec": {"containers": containers},
+    })
+}
+
+/// The snapshot every proxy gets.
 pub fn snapshot(store: &Store) -> Value {
     let list = |plural: &str| {
-        store
-            .list(&resources::core(plural).key_prefix())
+        resources::lookup(plural)
+            .and_then(|res| store.list(&res.key_prefix()).ok())
             .map(|(items, _)| items)
             .unwrap_or_default()
     };
@@ -74,5 +111,25 @@ pub fn snapshot(store: &Store) -> Value {
             );
         }
     }
-    json!({"services": list("services"), "endpoints": list("endpoints"), "sidecars": sidecars})
+    let pods: Vec<Value> = list("pods")
+        .iter()
+        .filter(|p| p.pointer("/metadata/deletionTimestamp").is_none())
+        .map(trim_pod)
+        .collect();
+    // Only the gateway's namespace holds the certificates its HTTPS servers name.
+    let secrets: Vec<Value> = list("secrets")
+        .into_iter()
+        .filter(|s| meta::namespace(s) == Some(super::gateway::NAMESPACE))
+        .filter(|s| s.get("type").and_then(Value::as_str) == Some("kubernetes.io/tls"))
+        .collect();
+    json!({
+        "services": list("services"),
+        "endpoints": list("endpoints"),
+        "sidecars": sidecars,
+        "pods": pods,
+        "gateways": list("gateways.networking.istio.io"),
+        "virtualservices": list("virtualservices.networking.istio.io"),
+        "destinationrules": list("destinationrules.networking.istio.io"),
+        "secrets": secrets,
+    })
 }

@@ -112,6 +112,15 @@ impl Hub {
         version.to_string()
     }
 
+    /// The latest published configuration (`null` before the first publish).
+    pub fn config(&self) -> Value {
+        let line = self.inner.latest.borrow().line.clone();
+        serde_json::from_slice::<Value>(&line)
+            .ok()
+            .and_then(|mut v| v.get_mut("config").map(Value::take))
+            .unwrap_or(Value::Null)
+    }
+
     /// The latest published version ("0" before the first publish).
     pub fn version(&self) -> String {
         self.inner.latest.borrow().version.to_string()

@@ -59,10 +59,16 @@ impl PortBlock {
         }
     }
 
-    /// `--host-ports` for this block.
+    /// `--host-ports` for this block (its last two ports serve the gateway).
     pub fn host_ports(&self) -> String {
         let first = 20000 + self.index * 200;
-        format!("{first}-{}", first + 199)
+        format!("{first}-{}", first + 197)
+    }
+
+    /// `--http-port` and `--https-port` for this block.
+    pub fn gateway_ports(&self) -> (u16, u16) {
+        let first = 20000 + self.index * 200;
+        (first + 198, first + 199)
     }
 
     /// This block's NodePorts, first and last.
@@ -112,6 +118,13 @@ impl Meshlite {
         }
         if !flags.contains(&"--service-node-port-range") {
             ranges.extend(["--service-node-port-range".to_string(), block.node_ports()]);
+        }
+        let (http, https) = block.gateway_ports();
+        if !flags.contains(&"--http-port") {
+            ranges.extend(["--http-port".to_string(), http.to_string()]);
+        }
+        if !flags.contains(&"--https-port") {
+            ranges.extend(["--https-port".to_string(), https.to_string()]);
         }
         let child = Command::new(BIN)
             .args(["up", "--api-port", "0"])
@@ -182,6 +195,24 @@ impl Meshlite {
             ca_pem,
             _ports: None,
         }
+    }
+
+    /// Where this instance serves the ingress gateway's port 80 (`--http-port`).
+    pub fn http_port(&self) -> u16 {
+        self._ports
+            .as_ref()
+            .expect("started by the harness")
+            .gateway_ports()
+            .0
+    }
+
+    /// Where this instance serves the ingress gateway's port 443 (`--https-port`).
+    pub fn https_port(&self) -> u16 {
+        self._ports
+            .as_ref()
+            .expect("started by the harness")
+            .gateway_ports()
+            .1
     }
 
     /// This instance's `--service-node-port-range`.
@@ -518,6 +549,18 @@ pub fn httpbin_yaml() -> std::path::PathBuf {
     istio_fixtures()
         .map(|f| f.join("samples/httpbin/httpbin-nodeport.yaml"))
         .unwrap_or_else(|| examples().join("httpbin/httpbin-nodeport.yaml"))
+}
+
+/// The container processes of this data dir that belong to pod `pod` (their `HOSTNAME`).
+pub fn processes_of_pod(dir: &Path, pod: &str) -> Vec<u32> {
+    let wanted = format!("HOSTNAME={pod}");
+    processes_of(dir)
+        .into_iter()
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .is_ok_and(|env| env.split(|b| *b == 0).any(|kv| kv == wanted.as_bytes()))
+        })
+        .collect()
 }
 
 /// The marker every container process of this data dir carries.

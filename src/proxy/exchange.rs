@@ -2,8 +2,8 @@
 //! record and the metric labels, and emits both exactly once.
 
 use super::forward::{self, Body, Counted};
+use super::telemetry::Metrics;
 use super::telemetry::{AccessLog, RequestLabels};
-use super::Shared;
 use bytes::Bytes;
 use chrono::Utc;
 use http_body_util::BodyExt;
@@ -16,10 +16,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-/// Which side of the exchange this sidecar reports (Istio's `reporter` label).
+/// Which side of the exchange this proxy reports (Istio's `reporter` label).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reporter {
-    /// The outbound listener: this pod is the client.
+    /// The outbound listener or a gateway: this proxy is the client.
     Source,
     /// The inbound listener: this pod is the server.
     Destination,
@@ -27,12 +27,11 @@ pub enum Reporter {
 
 /// A request being proxied.
 pub struct Exchange {
-    shared: Arc<Shared>,
+    metrics: Arc<Metrics>,
     started: Instant,
-    reporter: Reporter,
     pub log: AccessLog,
-    pub source_workload: String,
-    pub destination_service: String,
+    /// Metric labels; `response_code` and `response_flags` are filled in at the end.
+    pub labels: RequestLabels,
     request_bytes: Arc<AtomicU64>,
 }
 
@@ -41,7 +40,7 @@ pub struct Exchange {
 impl Exchange {
     /// Start recording `req`, which arrived on `local` from `remote`.
     pub fn begin(
-        shared: Arc<Shared>,
+        metrics: Arc<Metrics>,
         req: &Request<Incoming>,
         local: SocketAddr,
         remote: SocketAddr,
@@ -56,7 +55,6 @@ impl Exchange {
             .map_or_else(|| "/".to_string(), |p| p.to_string());
         Exchange {
             started: Instant::now(),
-            reporter,
             log: AccessLog {
                 start: Utc::now(),
                 method: req.method().to_string(),
@@ -80,10 +78,22 @@ impl Exchange {
                 downstream_remote: Some(remote),
                 route: Some("default".to_string()),
             },
-            source_workload: "unknown".to_string(),
-            destination_service: "unknown".to_string(),
+            labels: RequestLabels {
+                reporter: match reporter {
+                    Reporter::Source => "source",
+                    Reporter::Destination => "destination",
+                }
+                .to_string(),
+                source_workload: "unknown".to_string(),
+                source_workload_namespace: "unknown".to_string(),
+                destination_workload: "unknown".to_string(),
+                destination_workload_namespace: "unknown".to_string(),
+                destination_service: "unknown".to_string(),
+                request_protocol: "http".to_string(),
+                ..RequestLabels::default()
+            },
             request_bytes: Arc::new(AtomicU64::new(0)),
-            shared,
+            metrics,
         }
     }
 
@@ -137,23 +147,15 @@ impl Exchange {
     }
 
     /// Emit the access log line and count the request.
-    fn finish(&mut self) {
+    pub fn finish(&mut self) {
         self.log.duration = self.started.elapsed();
         self.log.bytes_received = self.request_bytes.load(Ordering::Relaxed);
         let line = self.log.line();
         let mut out = std::io::stdout().lock();
         // A closed stdout must not take the proxy down.
         let _ = writeln!(out, "{line}");
-        self.shared.metrics.count(&RequestLabels {
-            reporter: match self.reporter {
-                Reporter::Source => "source",
-                Reporter::Destination => "destination",
-            }
-            .to_string(),
-            source_workload: self.source_workload.clone(),
-            destination_service: self.destination_service.clone(),
-            response_code: self.log.response_code.to_string(),
-            request_protocol: "http".to_string(),
-        });
+        self.labels.response_code = self.log.response_code.to_string();
+        self.labels.response_flags = self.log.flags.clone();
+        self.metrics.count(&self.labels, self.log.duration);
     }
 }

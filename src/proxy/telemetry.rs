@@ -1,29 +1,69 @@
-//! What a sidecar reports about each request: Istio's standard metrics and Envoy's access log.
+//! What a proxy reports about each request: Istio's standard metrics and Envoy's access log.
 
 use chrono::{DateTime, Utc};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-/// The labels of `istio_requests_total` (a subset of Istio's standard labels).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+/// The labels of `istio_requests_total` and `istio_request_duration_milliseconds` (Istio's
+/// standard labels that make sense on one machine).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, EncodeLabelSet)]
 pub struct RequestLabels {
-    /// `source` (outbound) or `destination` (inbound).
+    /// `source` (outbound and gateways) or `destination` (inbound).
     pub reporter: String,
     pub source_workload: String,
+    pub source_workload_namespace: String,
+    pub destination_workload: String,
+    pub destination_workload_namespace: String,
     pub destination_service: String,
     pub response_code: String,
+    pub response_flags: String,
     pub request_protocol: String,
 }
 
-/// The sidecar's Prometheus registry.
+/// Istio's duration buckets, in milliseconds.
+const DURATION_BUCKETS: [f64; 20] = [
+    0.5,
+    1.0,
+    5.0,
+    10.0,
+    25.0,
+    50.0,
+    100.0,
+    250.0,
+    500.0,
+    1000.0,
+    2500.0,
+    5000.0,
+    10000.0,
+    30000.0,
+    60000.0,
+    300000.0,
+    600000.0,
+    1800000.0,
+    3600000.0,
+    f64::MAX,
+];
+
+fn duration_histogram() -> Histogram {
+    // The last bucket is +Inf, which the encoder adds itself.
+    Histogram::new(
+        DURATION_BUCKETS[..DURATION_BUCKETS.len() - 1]
+            .iter()
+            .copied(),
+    )
+}
+
+/// A proxy's Prometheus registry.
 pub struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
+    durations: Family<RequestLabels, Histogram, fn() -> Histogram>,
 }
 
 // === impl Metrics ===
@@ -46,15 +86,29 @@ impl Metrics {
         let requests = Family::<RequestLabels, Counter>::default();
         // The client appends `_total` to counters.
         registry.register("istio_requests", "Total requests", requests.clone());
+        let durations: Family<RequestLabels, Histogram, fn() -> Histogram> =
+            Family::new_with_constructor(duration_histogram);
+        registry.register(
+            "istio_request_duration_milliseconds",
+            "Request duration in milliseconds",
+            durations.clone(),
+        );
         let live = Gauge::<i64>::default();
         live.set(1);
         registry.register("envoy_server_live", "Whether the server is live", live);
-        Metrics { registry, requests }
+        Metrics {
+            registry,
+            requests,
+            durations,
+        }
     }
 
-    /// Count one finished request.
-    pub fn count(&self, labels: &RequestLabels) {
+    /// Count one finished request that took `duration`.
+    pub fn count(&self, labels: &RequestLabels, duration: Duration) {
         self.requests.get_or_create(labels).inc();
+        self.durations
+            .get_or_create(labels)
+            .observe(duration.as_secs_f64() * 1000.0);
     }
 
     /// The text exposition of every metric.
@@ -235,15 +289,34 @@ mod tests {
         let labels = RequestLabels {
             reporter: "source".into(),
             source_workload: "sleep".into(),
+            source_workload_namespace: "default".into(),
+            destination_workload: "hello".into(),
+            destination_workload_namespace: "default".into(),
             destination_service: "hello.default.svc.cluster.local".into(),
             response_code: "200".into(),
+            response_flags: "-".into(),
             request_protocol: "http".into(),
         };
-        m.count(&labels);
-        m.count(&labels);
+        m.count(&labels, Duration::from_millis(3));
+        m.count(&labels, Duration::from_millis(30));
         let text = m.encode();
+        let set = "reporter=\"source\",source_workload=\"sleep\",source_workload_namespace=\"default\",destination_workload=\"hello\",destination_workload_namespace=\"default\",destination_service=\"hello.default.svc.cluster.local\",response_code=\"200\",response_flags=\"-\",request_protocol=\"http\"";
         assert!(
-            text.contains("istio_requests_total{reporter=\"source\",source_workload=\"sleep\",destination_service=\"hello.default.svc.cluster.local\",response_code=\"200\",request_protocol=\"http\"} 2"),
+            text.contains(&format!("istio_requests_total{{{set}}} 2")),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "istio_request_duration_milliseconds_bucket{{le=\"5.0\",{set}}} 1"
+            )) || text.contains(&format!(
+                "istio_request_duration_milliseconds_bucket{{{set},le=\"5.0\"}} 1"
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "istio_request_duration_milliseconds_count{{{set}}} 2"
+            )),
             "{text}"
         );
         assert!(text.contains("envoy_server_live 1"), "{text}");

@@ -1,0 +1,120 @@
+//! Accepting connections on a routed listener: HTTP/1.1 and h2c, and TLS (`tls.mode: SIMPLE`)
+//! with the certificate of the Gateway server's `credentialName` Secret.
+
+use super::pipeline::{self, Downstream};
+use super::Proxy;
+use crate::api::istio::ServerTlsMode;
+use hyper::body::Incoming;
+use hyper::Request;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+
+/// Serves `listener`, whose requests route as listener `port`, until dropped.
+pub async fn serve(proxy: Arc<Proxy>, listener: TcpListener, port: u16) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, remote)) => {
+                    let _ = stream.set_nodelay(true);
+                    let local = stream.local_addr().unwrap_or(remote);
+                    let proxy = proxy.clone();
+                    connections.spawn(async move {
+                        match tls_config(&proxy, port) {
+                            Some(Ok(config)) => {
+                                let acceptor = tokio_rustls::TlsAcceptor::from(config);
+                                match acceptor.accept(stream).await {
+                                    Ok(tls) => connection(proxy, tls, local, remote, port, "https").await,
+                                    Err(e) => tracing::debug!("TLS handshake from {remote}: {e}"),
+                                }
+                            }
+                            Some(Err(e)) => tracing::warn!("listener {port}: {e}"),
+                            None => connection(proxy, stream, local, remote, port, "http").await,
+                        }
+                    });
+                }
+                Err(e) => {
+                    tracing::warn!("accept failed on listener {port}: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+}
+
+async fn connection<S>(
+    proxy: Arc<Proxy>,
+    stream: S,
+    local: SocketAddr,
+    remote: SocketAddr,
+    port: u16,
+    scheme: &'static str,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let down = Downstream {
+        local,
+        remote,
+        port,
+        scheme,
+    };
+    let service = hyper::service::service_fn(move |req: Request<Incoming>| {
+        let proxy = proxy.clone();
+        async move { Ok::<_, std::convert::Infallible>(pipeline::handle(proxy, req, down).await) }
+    });
+    let builder = auto::Builder::new(TokioExecutor::new());
+    if let Err(e) = builder
+        .serve_connection_with_upgrades(TokioIo::new(stream), service)
+        .await
+    {
+        tracing::debug!("downstream connection from {remote}: {e}");
+    }
+}
+
+/// The TLS settings of listener `port`: `None` for plain HTTP, an error when the Secret is
+/// missing or unusable.
+fn tls_config(proxy: &Proxy, port: u16) -> Option<Result<Arc<rustls::ServerConfig>, String>> {
+    let table = proxy.table.load_full()?;
+    let listener = table.router.listeners.iter().find(|l| l.port == port)?;
+    let tls = listener.tls.as_ref()?;
+    if !matches!(tls.mode, ServerTlsMode::Simple) || listener.protocol != "HTTPS" {
+        return None;
+    }
+    let name = tls.credential_name.clone();
+    let Some((cert, key)) = table.tls_secrets.get(&name) else {
+        return Some(Err(format!(
+            "credentialName {name:?}: no kubernetes.io/tls Secret with tls.crt and tls.key in namespace {}",
+            proxy.identity.namespace
+        )));
+    };
+    Some(server_config(cert, key).map_err(|e| format!("credentialName {name:?}: {e}")))
+}
+
+/// A rustls server config from PEM certificate chain and key.
+pub fn server_config(cert: &[u8], key: &[u8]) -> Result<Arc<rustls::ServerConfig>, String> {
+    let certs: Vec<_> = rustls_pemfile::certs(&mut &cert[..])
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("tls.crt is not PEM: {e}"))?;
+    if certs.is_empty() {
+        return Err("tls.crt holds no certificate".to_string());
+    }
+    let key = rustls_pemfile::private_key(&mut &key[..])
+        .map_err(|e| format!("tls.key is not PEM: {e}"))?
+        .ok_or("tls.key holds no private key")?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| format!("certificate and key do not match: {e}"))?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}

@@ -1,0 +1,198 @@
+//! One proxy's compiled configuration: its routes and clusters, built from the control plane's
+//! snapshot for the proxy's role, with load-balancer state carried across versions.
+
+use super::balance::Balancer;
+use crate::routes::{self, Cluster, GatewayWorkload, RouterConfig, Snapshot};
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+/// What kind of proxy is being configured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// An ingress gateway: Gateways select it by its pod's labels.
+    Gateway,
+    /// A sidecar: Services and mesh-bound VirtualServices.
+    Sidecar,
+}
+
+/// Who the proxy is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub role: Role,
+    pub namespace: String,
+    pub pod: String,
+    /// Istio's workload name (the Deployment for Deployment pods).
+    pub workload: String,
+}
+
+/// A cluster and its balancer.
+pub struct ClusterState {
+    pub cluster: Cluster,
+    pub balancer: Arc<Balancer>,
+}
+
+/// A compiled configuration version.
+pub struct Table {
+    pub router: RouterConfig,
+    pub clusters: HashMap<String, Arc<ClusterState>>,
+    /// Service FQDN → its ports, to explain a missing cluster and to pick a single port.
+    pub service_ports: HashMap<String, Vec<u16>>,
+    /// The proxy pod's labels (gateway selection, `sourceLabels`).
+    pub labels: BTreeMap<String, String>,
+    /// TLS Secrets of the proxy's namespace, `name` → (cert PEM, key PEM).
+    pub tls_secrets: HashMap<String, (Vec<u8>, Vec<u8>)>,
+}
+
+/// The raw objects of a published config.
+pub fn snapshot(config: &Value) -> Snapshot {
+    let list = |key: &str| {
+        config
+            .get(key)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    Snapshot {
+        gateways: list("gateways"),
+        virtual_services: list("virtualservices"),
+        destination_rules: list("destinationrules"),
+        services: list("services"),
+        endpoints: list("endpoints"),
+        pods: list("pods"),
+    }
+}
+
+fn text<'a>(v: &'a Value, pointer: &str) -> &'a str {
+    v.pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+}
+
+fn string_map(v: Option<&Value>) -> BTreeMap<String, String> {
+    v.and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The gateway workload `id` is: its labels and the ports of the Services selecting it.
+pub fn gateway_workload(
+    s: &Snapshot,
+    id: &Identity,
+    labels: &BTreeMap<String, String>,
+) -> GatewayWorkload {
+    let mut service_ports = Vec::new();
+    for svc in &s.services {
+        if text(svc, "/metadata/namespace") != id.namespace {
+            continue;
+        }
+        let selector = string_map(svc.pointer("/spec/selector"));
+        if selector.is_empty() || !selector.iter().all(|(k, v)| labels.get(k) == Some(v)) {
+            continue;
+        }
+        for p in svc
+            .pointer("/spec/ports")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let number = |key: &str| {
+                p.get(key)
+                    .and_then(Value::as_u64)
+                    .and_then(|n| u16::try_from(n).ok())
+            };
+            if let Some(port) = number("port") {
+                service_ports.push((port, number("targetPort").unwrap_or(port)));
+            }
+        }
+    }
+    GatewayWorkload {
+        namespace: id.namespace.clone(),
+        labels: labels.clone(),
+        service_ports,
+    }
+}
+
+// === impl Table ===
+
+impl Table {
+    /// Compiles `config` for `id`; balancers of clusters that still exist are kept from
+    /// `previous` so ejections and counters survive a new version.
+    pub fn build(config: &Value, id: &Identity, previous: Option<&Table>) -> Table {
+        let s = snapshot(config);
+        let labels = s
+            .pods
+            .iter()
+            .find(|p| {
+                text(p, "/metadata/name") == id.pod
+                    && text(p, "/metadata/namespace") == id.namespace
+            })
+            .map(|p| string_map(p.pointer("/metadata/labels")))
+            .unwrap_or_default();
+        let router = match id.role {
+            Role::Gateway => routes::compile_gateway(&s, &gateway_workload(&s, id, &labels)),
+            Role::Sidecar => routes::compile_sidecar(&s, &id.namespace),
+        };
+        let mut clusters = HashMap::new();
+        for cluster in routes::compile_clusters(&s, &id.namespace) {
+            let balancer = match previous.and_then(|t| t.clusters.get(&cluster.name)) {
+                Some(old) => {
+                    old.balancer.update(&cluster.policy, &cluster.endpoints);
+                    old.balancer.clone()
+                }
+                None => Arc::new(Balancer::new(&cluster.policy, &cluster.endpoints)),
+            };
+            clusters.insert(
+                cluster.name.clone(),
+                Arc::new(ClusterState { cluster, balancer }),
+            );
+        }
+        let mut service_ports = HashMap::new();
+        for svc in &s.services {
+            let fqdn = routes::resolve_short_name(
+                text(svc, "/metadata/name"),
+                text(svc, "/metadata/namespace"),
+            );
+            let ports = svc
+                .pointer("/spec/ports")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|p| p.get("port").and_then(Value::as_u64))
+                .filter_map(|n| u16::try_from(n).ok())
+                .collect();
+            service_ports.insert(fqdn, ports);
+        }
+        let mut tls_secrets = HashMap::new();
+        for secret in config
+            .get("secrets")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if text(secret, "/metadata/namespace") != id.namespace {
+                continue;
+            }
+            let decode = |key: &str| {
+                use base64::Engine as _;
+                base64::engine::general_purpose::STANDARD
+                    .decode(text(secret, &format!("/data/{key}")))
+                    .ok()
+            };
+            if let (Some(cert), Some(key)) = (decode("tls.crt"), decode("tls.key")) {
+                tls_secrets.insert(text(secret, "/metadata/name").to_string(), (cert, key));
+            }
+        }
+        Table {
+            router,
+            clusters,
+            service_ports,
+            labels,
+            tls_secrets,
+        }
+    }
+}
