@@ -93,6 +93,8 @@ pub enum Command {
     ProxyConfig(debug::ProxyConfigArgs),
     /// Explain how one request would be routed (rules tried, why, cluster, endpoints, policies).
     Trace(debug::TraceArgs),
+    /// istioctl's experimental commands: `x describe pod|svc NAME`.
+    X(debug::ExperimentalArgs),
 }
 
 /// Options of `meshlite up`.
@@ -194,6 +196,7 @@ pub async fn run(cli: Cli) -> Result<i32> {
         Command::Analyze(a) => analyze::analyze(g, a).await,
         Command::ProxyConfig(a) => debug::proxy_config(g, a).await,
         Command::Trace(a) => debug::trace(g, a).await,
+        Command::X(a) => debug::experimental(g, a).await,
     }
 }
 

@@ -12,6 +12,7 @@ mod json;
 mod tables;
 #[cfg(test)]
 mod tests;
+mod workload;
 
 use std::collections::BTreeMap;
 
@@ -20,6 +21,7 @@ use crate::routes::Request;
 pub use explain::{render_trace, trace};
 pub use json::{clusters_json, routes_json};
 pub use tables::{clusters_table, endpoints_table, listeners_table, routes_table};
+pub use workload::{describe_pod, describe_service, Ingress};
 
 /// Problems turning command-line input into a [`TraceRequest`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

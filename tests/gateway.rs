@@ -7,124 +7,8 @@ mod support;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::Duration;
+use support::gateway::{gateway_ready, gateway_vs, get, httpbin, until};
 use support::{apply_text, eventually, items, ready_pods, Meshlite};
-
-/// An httpbin Deployment + Service `name` (port 8000 → 8080), optionally with a sidecar.
-pub fn httpbin(name: &str, replicas: u32, sidecar: bool) -> String {
-    format!(
-        r#"
-apiVersion: v1
-kind: Service
-metadata:
-  name: {name}
-  labels: {{app: {name}}}
-spec:
-  selector: {{app: {name}}}
-  ports:
-  - {{name: http, port: 8000, targetPort: 8080}}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: {name}
-spec:
-  replicas: {replicas}
-  selector:
-    matchLabels: {{app: {name}}}
-  template:
-    metadata:
-      labels: {{app: {name}, version: v1, sidecar.istio.io/inject: "{sidecar}"}}
-    spec:
-      containers:
-      - name: httpbin
-        image: docker.io/mccutchen/go-httpbin:v2.15.0
-        ports:
-        - containerPort: 8080
-"#
-    )
-}
-
-/// A Gateway on port 80 for `hosts`, plus `vs_spec_http` as the `http:` of a VirtualService
-/// bound to it.
-pub fn gateway_vs(hosts: &str, http: &str) -> String {
-    format!(
-        r#"
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata:
-  name: gw
-spec:
-  selector: {{istio: ingressgateway}}
-  servers:
-  - port: {{number: 80, name: http, protocol: HTTP}}
-    hosts: [{hosts}]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata:
-  name: vs
-spec:
-  hosts: [{hosts}]
-  gateways: [gw]
-  http:
-{http}
-"#
-    )
-}
-
-/// Wait for the gateway pod to be ready.
-pub async fn gateway_ready(m: &Meshlite) -> Value {
-    ready_pods(m, "istio-system", "istio%3Dingressgateway", 1)
-        .await
-        .remove(0)
-}
-
-/// GET `path` on the gateway with extra headers until `ok(status, body)`; the last answer.
-pub async fn until(
-    m: &Meshlite,
-    path: &str,
-    headers: &[(&str, &str)],
-    ok: impl Fn(u16, &str) -> bool,
-) -> (u16, String) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let (code, body, _) = get(m, path, headers).await;
-        if ok(code, &body) {
-            return (code, body);
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "GET {path} never got there; last {code}: {body}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// One GET on the gateway: status, body, headers.
-pub async fn get(
-    m: &Meshlite,
-    path: &str,
-    headers: &[(&str, &str)],
-) -> (u16, String, reqwest::header::HeaderMap) {
-    let client = reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap();
-    let mut req = client.get(format!("http://127.0.0.1:{}{path}", m.http_port()));
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    match req.send().await {
-        Ok(r) => {
-            let code = r.status().as_u16();
-            let h = r.headers().clone();
-            (code, r.text().await.unwrap_or_default(), h)
-        }
-        Err(e) => (0, e.to_string(), Default::default()),
-    }
-}
 
 fn name(pod: &Value) -> String {
     pod["metadata"]["name"].as_str().unwrap().to_string()
@@ -246,6 +130,51 @@ async fn the_walkthrough_reaches_httpbin_through_the_gateway_and_its_sidecar() {
         .ok()
         .to_string();
     assert!(endpoints.contains("HEALTHY"), "{endpoints}");
+    let described = m
+        .cli(&["x", "describe", "pod", &name(&pod)])
+        .ok()
+        .to_string();
+    for want in [
+        "Service: httpbin",
+        "VirtualService: httpbin",
+        &format!(
+            "Exposed on Ingress Gateway http://localhost:{}",
+            m.http_port()
+        ),
+    ] {
+        assert!(described.contains(want), "{want}:\n{described}");
+    }
+
+    // HTTP/2 without TLS (prior knowledge) and WebSocket upgrades pass both proxies.
+    let h2 = reqwest::Client::builder()
+        .no_proxy()
+        .http2_prior_knowledge()
+        .build()
+        .unwrap();
+    let resp = h2
+        .get(format!("http://127.0.0.1:{}/get", m.http_port()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (resp.status().as_u16(), resp.version()),
+        (200, reqwest::Version::HTTP_2)
+    );
+    let stream = tokio::net::TcpStream::connect(("127.0.0.1", m.http_port()))
+        .await
+        .unwrap();
+    let ws_url = format!("ws://127.0.0.1:{}/websocket/echo", m.http_port());
+    let (mut ws, resp) = tokio_tungstenite::client_async(ws_url, stream)
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 101);
+    use futures::{SinkExt, StreamExt};
+    ws.send(tokio_tungstenite::tungstenite::Message::text("hello mesh"))
+        .await
+        .unwrap();
+    let echoed = ws.next().await.unwrap().unwrap();
+    assert_eq!(echoed.into_text().unwrap().as_str(), "hello mesh");
+
     let url = format!("http://localhost:{}/get", m.http_port());
     let trace = m.cli(&["trace", "GET", &url]).ok().to_string();
     assert!(

@@ -12,6 +12,8 @@ pub struct Server {
     pub url: String,
     pub token: String,
     pub ca: Vec<u8>,
+    /// Where the ingress gateway's port 80 is served.
+    pub http_port: u16,
 }
 
 impl Drop for Server {
@@ -77,7 +79,19 @@ pub fn start(flags: &[&str]) -> Server {
                 .unwrap(),
         )
         .unwrap();
+    let all: Vec<&str> = flags
+        .iter()
+        .copied()
+        .chain(gateway.iter().map(String::as_str))
+        .collect();
+    let http_port = all
+        .iter()
+        .position(|f| *f == "--http-port")
+        .and_then(|i| all.get(i + 1))
+        .and_then(|p| p.parse().ok())
+        .expect("--http-port");
     Server {
+        http_port,
         url: state["server"].as_str().unwrap().to_string(),
         child,
         dir,

@@ -395,3 +395,82 @@ async fn send(a: &TraceArgs, method: &str, headers: &[(String, String)]) -> Resu
     }
     Ok(())
 }
+
+#[derive(Debug, Args)]
+pub struct ExperimentalArgs {
+    #[command(subcommand)]
+    pub command: Experimental,
+}
+
+/// `meshlite x …`: istioctl's experimental commands.
+#[derive(Debug, clap::Subcommand)]
+pub enum Experimental {
+    /// Describe how the mesh treats a pod or Service (Services, DestinationRules, VirtualServices, ingress).
+    Describe(XDescribeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct XDescribeArgs {
+    /// pod (po) or service (svc)
+    pub kind: String,
+    /// NAME[.NAMESPACE]
+    pub name: String,
+}
+
+/// Run `x describe pod|svc NAME`.
+pub async fn experimental(g: &Global, a: ExperimentalArgs) -> Result<i32> {
+    let Experimental::Describe(d) = a.command;
+    let client = g.client()?;
+    let ns = g.namespace(&client);
+    let (name, ns) = split_target(&d.name, &ns, g.namespace.is_some());
+    let config = check(client.get_json("/debug/mesh-config").await, "")?;
+    let snapshot = crate::proxy::table::snapshot(&config);
+    let ingress = ingress(&client).await;
+    let out = match d.kind.as_str() {
+        "pod" | "pods" | "po" => {
+            let pod = check(
+                client
+                    .get_json(&format!("/api/v1/namespaces/{ns}/pods/{name}"))
+                    .await,
+                "",
+            )?;
+            inspect::describe_pod(&pod, &snapshot, ingress.as_ref())
+        }
+        "service" | "services" | "svc" => {
+            let svc = check(
+                client
+                    .get_json(&format!("/api/v1/namespaces/{ns}/services/{name}"))
+                    .await,
+                "",
+            )?;
+            inspect::describe_service(&svc, &snapshot, ingress.as_ref())
+        }
+        other => bail!("x describe {other}: describe a pod (pod, po) or a Service (service, svc)"),
+    };
+    print!("{out}");
+    Ok(0)
+}
+
+/// The ingress gateway as `x describe` shows it: its URL on this machine and its pod's labels.
+async fn ingress(client: &Client) -> Option<inspect::Ingress> {
+    let name = gateway_pod(client).await.ok()?;
+    let pod = client
+        .get_json(&format!("/api/v1/namespaces/istio-system/pods/{name}"))
+        .await
+        .ok()?;
+    let port = host_port(&pod, crate::up::gateway::HTTP_TARGET)?;
+    let labels = pod
+        .pointer("/metadata/labels")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(inspect::Ingress {
+        url: format!("http://localhost:{port}"),
+        namespace: "istio-system".to_string(),
+        labels,
+    })
+}

@@ -127,7 +127,16 @@ impl Exchange {
         self.log.upstream_time = Some(self.started.elapsed());
         self.log.response_code = resp.status().as_u16();
         let (mut parts, body) = resp.into_parts();
+        let upgrade = forward::upgrade_protocol(&parts.headers);
         forward::strip_hop_by_hop(&mut parts.headers);
+        // A switch of protocols keeps the headers that announce it.
+        if let (hyper::StatusCode::SWITCHING_PROTOCOLS, Some(protocol)) = (parts.status, upgrade) {
+            parts.headers.insert(
+                hyper::header::CONNECTION,
+                HeaderValue::from_static("upgrade"),
+            );
+            parts.headers.insert(hyper::header::UPGRADE, protocol);
+        }
         if let Some(t) = self.log.upstream_time {
             if let Ok(v) = HeaderValue::from_str(&t.as_millis().to_string()) {
                 parts.headers.insert("x-envoy-upstream-service-time", v);

@@ -41,7 +41,8 @@ where
                         });
                         let conn = hyper::server::conn::http1::Builder::new()
                             .keep_alive(true)
-                            .serve_connection(TokioIo::new(stream), service);
+                            .serve_connection(TokioIo::new(stream), service)
+                            .with_upgrades();
                         if let Err(e) = conn.await {
                             tracing::debug!("sidecar client connection: {e}");
                         }
@@ -76,6 +77,62 @@ pub async fn send(
 }
 
 pub use crate::serviceproxy::resolver::strip_hop_by_hop;
+
+/// The protocol an HTTP/1.1 request asks to switch to (`Connection: upgrade` + `Upgrade: X`),
+/// e.g. `websocket`.
+pub fn upgrade_protocol(headers: &HeaderMap) -> Option<HeaderValue> {
+    let asks = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim().eq_ignore_ascii_case("upgrade"));
+    asks.then(|| headers.get(header::UPGRADE).cloned())
+        .flatten()
+}
+
+/// Forwards an upgrade request on a connection of its own to `addr` (the pooled client does not
+/// hand connections over) and, when the upstream switches protocols, splices the downstream
+/// and upstream connections until either side closes. `protocol` is put back on the request
+/// after hop-by-hop stripping.
+pub async fn upgrade(
+    addr: SocketAddr,
+    mut req: Request<Body>,
+    protocol: HeaderValue,
+    downstream: hyper::upgrade::OnUpgrade,
+) -> Result<Response<Incoming>, String> {
+    req.headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+    req.headers_mut().insert(header::UPGRADE, protocol);
+    // Origin form on the wire.
+    let path = req
+        .uri()
+        .path_and_query()
+        .map_or("/", |p| p.as_str())
+        .to_string();
+    *req.uri_mut() = path.parse().map_err(|e| format!("{e}"))?;
+    let stream = connect(addr).await?;
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::spawn(async move {
+        if let Err(e) = conn.with_upgrades().await {
+            tracing::debug!("upgraded upstream connection: {e}");
+        }
+    });
+    let mut resp = sender.send_request(req).await.map_err(|e| e.to_string())?;
+    if resp.status() == StatusCode::SWITCHING_PROTOCOLS {
+        let upstream = hyper::upgrade::on(&mut resp);
+        tokio::spawn(async move {
+            let (Ok(up), Ok(down)) = (upstream.await, downstream.await) else {
+                return;
+            };
+            let (mut up, mut down) = (TokioIo::new(up), TokioIo::new(down));
+            let _ = tokio::io::copy_bidirectional(&mut down, &mut up).await;
+        });
+    }
+    Ok(resp)
+}
 
 /// A header's value as text, if present and printable.
 pub fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {

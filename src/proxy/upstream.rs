@@ -146,6 +146,9 @@ pub async fn forward(
         );
     };
     let policy = &f.route.policy;
+    let mut req = req;
+    let upgrade = forward::upgrade_protocol(req.headers())
+        .map(|protocol| (protocol, hyper::upgrade::on(&mut req)));
 
     let (mut parts, body) = req.into_parts();
     forward::strip_hop_by_hop(&mut parts.headers);
@@ -188,6 +191,14 @@ pub async fn forward(
         .headers
         .insert("x-forwarded-proto", HeaderValue::from_static(f.scheme));
     let hash = hash_key(&state.cluster.policy.lb, &parts.headers, &path, f.remote);
+
+    if let Some((protocol, downstream)) = upgrade {
+        let up = Upgrade {
+            protocol,
+            downstream,
+        };
+        return upgraded(proxy, &state, &parts, &path, hash.as_deref(), body, up, ex).await;
+    }
 
     let retries = policy
         .retries
@@ -287,6 +298,60 @@ pub async fn forward(
             "UC",
             "upstream_reset_before_response_started{connection_termination}",
             Bytes::from(format!("{UPSTREAM_CONNECT_ERROR}. reset reason: connection termination ({why})")),
+        ),
+    }
+}
+
+/// What an upgrade request switches to, and the downstream connection once it has.
+struct Upgrade {
+    protocol: HeaderValue,
+    downstream: hyper::upgrade::OnUpgrade,
+}
+
+/// An upgrade (WebSocket) request: one attempt on a connection of its own, then the two sides
+/// are spliced (no retries, mirrors or timeouts apply to the upgraded stream).
+#[allow(clippy::too_many_arguments)]
+async fn upgraded(
+    proxy: &Proxy,
+    state: &ClusterState,
+    parts: &hyper::http::request::Parts,
+    path: &str,
+    hash: Option<&str>,
+    body: Incoming,
+    up: Upgrade,
+    mut ex: Exchange,
+) -> Response<Body> {
+    let Some(pick) = state.balancer.pick(hash, Instant::now(), &[]) else {
+        return local(
+            ex,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "UH",
+            "no_healthy_upstream",
+            Bytes::from_static(b"no healthy upstream"),
+        );
+    };
+    ex.log.upstream_host = Some(pick.endpoint.address);
+    let Some(req) = attempt_request(proxy, parts, path, &pick.endpoint, 1, body.boxed()) else {
+        return local(
+            ex,
+            StatusCode::BAD_REQUEST,
+            "-",
+            "bad_request",
+            Bytes::new(),
+        );
+    };
+    match forward::upgrade(dial_address(&pick.endpoint), req, up.protocol, up.downstream).await {
+        Ok(resp) => {
+            let mut out = ex.respond(resp);
+            out.headers_mut().insert(header::SERVER, HeaderValue::from_static("istio-envoy"));
+            out
+        }
+        Err(why) => local(
+            ex,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "UF",
+            "upstream_reset_before_response_started{connection_failure}",
+            Bytes::from(format!("{UPSTREAM_CONNECT_ERROR}. reset reason: connection failure, transport failure reason: {why}")),
         ),
     }
 }

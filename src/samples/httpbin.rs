@@ -8,6 +8,7 @@ mod misc;
 mod parsing_tests;
 #[cfg(test)]
 mod tests;
+mod websocket;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -77,6 +78,7 @@ pub fn app(instance: String) -> Router {
     Router::new()
         .route("/", get(handlers::index))
         .route("/get", get(handlers::get))
+        .route("/websocket/echo", get(websocket::echo))
         .route("/post", post(handlers::with_body))
         .route("/put", put(handlers::with_body))
         .route("/patch", patch(handlers::with_body))

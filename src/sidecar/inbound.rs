@@ -116,6 +116,8 @@ pub(crate) async fn handle(
     {
         ex.labels.destination_service = svc.to_string();
     }
+    let upgrade = forward::upgrade_protocol(req.headers())
+        .map(|protocol| (protocol, hyper::upgrade::on(&mut req)));
     let (mut parts, body) = req.into_parts();
     forward::strip_hop_by_hop(&mut parts.headers);
     let path = parts
@@ -128,6 +130,18 @@ pub(crate) async fn handle(
         .unwrap_or_else(|_| hyper::Uri::from_static("/"));
     parts.version = hyper::Version::HTTP_11;
     let body = ex.count_request(body);
+    if let Some((protocol, downstream)) = upgrade {
+        let req = Request::from_parts(parts, body);
+        return match forward::upgrade(app, req, protocol, downstream).await {
+            Ok(resp) => ex.respond(resp),
+            Err(e) => ex.reply(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "UF",
+                "upstream_reset_before_response_started{connection_failure}",
+                format!("upstream connect error or disconnect/reset before headers. reset reason: connection failure, transport failure reason: {e}\n"),
+            ),
+        };
+    }
     match shared.proxy.client.request(Request::from_parts(parts, body)).await {
         Ok(resp) => ex.respond(resp),
         Err(e) if e.is_connect() => ex.reply(

@@ -2,6 +2,8 @@
 //! the real CLI against it, and cleans up every process it started.
 #![allow(dead_code)]
 
+pub mod gateway;
+
 use base64::Engine;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
