@@ -32,11 +32,14 @@
 //!   that resolves Service names for pods.
 //! - [`inject`]: Istio's sidecar injection (pure), for `kube-inject` and automatic injection.
 //! - [`xds`]: the control plane's versioned config stream to proxies, with ACK/NACK.
-//! - [`sidecar`]: the `istio-proxy` process — outbound and inbound HTTP proxying, health,
-//!   metrics, access logs.
+//! - [`sidecar`]: the `istio-proxy` process of a pod or of the ingress gateway — its listeners,
+//!   config client, health and metrics endpoints.
+//! - [`proxy`]: the data path sidecars and the gateway share — routing, filters, load balancing,
+//!   retries, timeouts, mirrors, TLS, access logs and metrics.
 //! - [`analyze`]: `istioctl analyze`'s checks over API objects (pure).
 //! - [`routes`]: the route compiler and matcher — Gateways, VirtualServices and
-//!   DestinationRules to listeners, virtual hosts and routes (pure).
+//!   DestinationRules to listeners, virtual hosts, routes and clusters (pure).
+//! - [`inspect`]: `proxy-config`, `trace` and `x describe` views of a compiled config (pure).
 //! - [`samples`]: built-in programs that stand in for well-known images (httpbin, nginx,
 //!   helloworld, curl), run with the hidden `meshlite sample NAME`.
 

@@ -13,6 +13,7 @@ const COLLECTIONS: &[&str] = &[
     "/api/v1/namespaces",
     "/api/v1/services",
     "/api/v1/pods",
+    "/apis/apps/v1/deployments",
     "/apis/networking.istio.io/v1/gateways",
     "/apis/networking.istio.io/v1/virtualservices",
     "/apis/networking.istio.io/v1/destinationrules",
@@ -24,6 +25,9 @@ const COLLECTIONS: &[&str] = &[
 pub struct AnalyzeArgs {
     /// Manifests to analyze together with what the server holds (not applied).
     pub files: Vec<String>,
+    /// More manifests, as `-f FILE` (repeatable; same as naming them).
+    #[arg(short = 'f', long = "filename")]
+    pub filenames: Vec<String>,
     /// Analyze every namespace.
     #[arg(short = 'A', long)]
     pub all_namespaces: bool,
@@ -33,7 +37,8 @@ pub struct AnalyzeArgs {
 }
 
 /// Run `analyze`; the exit code is istioctl's (79 when an Error-level message was found).
-pub async fn analyze(g: &Global, a: AnalyzeArgs) -> Result<i32> {
+pub async fn analyze(g: &Global, mut a: AnalyzeArgs) -> Result<i32> {
+    a.files.append(&mut a.filenames);
     let mut objects: Vec<Value> = Vec::new();
     let mut default_ns = g.namespace.clone().unwrap_or_else(|| "default".into());
     if a.use_kube {

@@ -7,10 +7,11 @@ use crate::store::Store;
 use serde_json::{json, Value};
 
 /// The kinds analysis reads, as `(plural, kind, apiVersion)`.
-const INPUTS: [(&str, &str, &str); 8] = [
+const INPUTS: [(&str, &str, &str); 9] = [
     ("namespaces", "Namespace", "v1"),
     ("services", "Service", "v1"),
     ("pods", "Pod", "v1"),
+    ("deployments.apps", "Deployment", "apps/v1"),
     (
         "gateways.networking.istio.io",
         "Gateway",
