@@ -1,7 +1,8 @@
-//! `meshlite up --demo` from process start to the first 200 from httpbin on its NodePort, and
-//! the memory of `up` plus the httpbin process once it serves — against baselines in the same
-//! run: httpbin started on its own (`meshlite sample httpbin`) to its first 200, and an idle
-//! `up` with no pods.
+//! `meshlite up --demo` from process start to the first 200 from httpbin through the ingress
+//! gateway and httpbin's sidecar, the memory of `up` plus the pods' processes (httpbin, its
+//! sidecar, the gateway) once it serves, and `up`'s CPU while they idle — against baselines in
+//! the same run: httpbin started on its own (`meshlite sample httpbin`) to its first 200, and an
+//! idle `up`.
 //!
 //! Run with: `cargo bench --bench demo` (prints figures; asserts nothing).
 
@@ -88,10 +89,34 @@ impl Drop for Killed {
     }
 }
 
-fn up(dir: &std::path::Path, node_port: u16, demo: bool) -> Killed {
+/// CPU time (user + system) of a process, in clock ticks.
+fn cpu_ticks(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|s| {
+            // Fields after the command name (which may hold spaces) start at field 3.
+            let rest = s.rsplit_once(')')?.1;
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+        })
+        .unwrap_or(0)
+}
+
+/// Share of one core `pid` used over `window`.
+fn cpu_share(pid: u32, window: Duration) -> f64 {
+    let before = cpu_ticks(pid);
+    std::thread::sleep(window);
+    let ticks = cpu_ticks(pid).saturating_sub(before) as f64;
+    // Linux reports 100 ticks per second.
+    ticks / 100.0 / window.as_secs_f64()
+}
+
+fn up(dir: &std::path::Path, node_port: u16, http_port: u16, demo: bool) -> Killed {
     let mut cmd = Command::new(bin());
     cmd.args(["up", "--api-port", "0", "--service-node-port-range"])
         .arg(format!("{node_port}-{node_port}"))
+        .args(["--http-port", &http_port.to_string()])
+        .args(["--https-port", &free_port().to_string()])
         .arg("--data-dir")
         .arg(dir)
         .stdout(Stdio::null())
@@ -113,15 +138,17 @@ fn main() {
     let mut up_rss = Vec::new();
     let mut app_rss = Vec::new();
     let mut idle_rss = Vec::new();
+    let mut idle_cpu = Vec::new();
     for _ in 0..RUNS {
         // The demo, from a fresh data dir.
         let dir = tempfile::tempdir().unwrap();
-        let port = free_node_port();
+        let http = free_port();
         let started = Instant::now();
-        let child = up(dir.path(), port, true);
-        demo_ms.push(first_200(port, started).as_secs_f64() * 1000.0);
+        let child = up(dir.path(), free_node_port(), http, true);
+        demo_ms.push(first_200(http, started).as_secs_f64() * 1000.0);
         std::thread::sleep(Duration::from_millis(500));
         up_rss.push(rss_kib(child.0.id()) as f64);
+        idle_cpu.push(cpu_share(child.0.id(), Duration::from_secs(2)) * 100.0);
         app_rss.push(
             containers_of(dir.path())
                 .iter()
@@ -147,7 +174,7 @@ fn main() {
 
         // Baseline: an idle `up`.
         let dir = tempfile::tempdir().unwrap();
-        let idle = up(dir.path(), free_node_port(), false);
+        let idle = up(dir.path(), free_node_port(), free_port(), false);
         let deadline = Instant::now() + Duration::from_secs(30);
         while !dir.path().join("up.json").exists() && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(10));
@@ -161,15 +188,19 @@ fn main() {
         median(app_rss) / 1024.0,
         median(idle_rss) / 1024.0,
     );
-    println!("up --demo → first 200 on the NodePort (median of {RUNS}): {demo:.0} ms  (goal < 500 ms; runs: {:?})",
+    println!("up --demo → first 200 through the gateway and the sidecar (median of {RUNS}): {demo:.0} ms  (goal < 500 ms; runs: {:?})",
         demo_ms.iter().map(|v| v.round() as u64).collect::<Vec<_>>());
     println!(
         "  baseline: httpbin alone → first 200: {alone:.0} ms; ratio {:.1}x",
         demo / alone.max(0.001)
     );
     println!(
-        "memory once serving: up {upm:.1} MiB + httpbin {appm:.1} MiB = {:.1} MiB  (goal < 40 MB)",
+        "memory once serving: up {upm:.1} MiB + pods (httpbin, its sidecar, the gateway) {appm:.1} MiB = {:.1} MiB",
         upm + appm
     );
-    println!("  baseline: idle up (no pods) {idlem:.1} MiB");
+    println!("  baseline: idle up (only the gateway pod, not counted) {idlem:.1} MiB");
+    println!(
+        "CPU of up while the demo idles: {:.1}% of a core (median of {RUNS})",
+        median(idle_cpu)
+    );
 }

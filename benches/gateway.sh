@@ -146,12 +146,12 @@ cleanup() {
     local left
     left=$(ours)
     if [ -n "$left" ]; then
-        say "warning: processes of this run still there, killing them: $(echo $left)"
+        say "warning: processes of this run still there, killing them: ${left//$'\n'/ }"
         # shellcheck disable=SC2086
         kill -KILL $left 2>/dev/null || true
         sleep 0.5
         left=$(ours)
-        [ -n "$left" ] && say "error: still running: $(echo $left)" && code=1
+        [ -n "$left" ] && say "error: still running: ${left//$'\n'/ }" && code=1
     fi
     rm -rf "$TMP"
     exit "$code"
@@ -182,7 +182,7 @@ up_failed() {
 # The API is there once up.json names this pid and the kubeconfig is written.
 for i in $(seq 300); do
     kill -0 "$UP_PID" 2>/dev/null || up_failed "meshlite up exited"
-    if [ -s "$DATA/kubeconfig" ] && grep -q "\"pid\":$UP_PID[,}]" "$DATA/up.json" 2>/dev/null; then
+    if [ -s "$DATA/kubeconfig" ] && grep -q "\"pid\":${UP_PID}[,}]" "$DATA/up.json" 2>/dev/null; then
         break
     fi
     [ "$i" = 300 ] && up_failed "meshlite up did not start its API within 30 s"
@@ -442,7 +442,7 @@ check() {
     bad=$(grep -E 'Non-2xx or 3xx responses|Socket errors' "$1" || true)
     if [ -n "$bad" ]; then
         cat "$1" >&2
-        die "$2: wrk reported errors: $(echo $bad)"
+        die "$2: wrk reported errors: ${bad//$'\n'/; }"
     fi
     grep -qE '^[[:space:]]*[1-9][0-9]* requests in' "$1" || {
         cat "$1" >&2
@@ -468,6 +468,7 @@ measure() {
     printf -v "R_$key" '%s' "$r"
 }
 
+R_a='' R_b='' R_c='' R_d='' # "rps p50 p99" of each target, set by measure
 LABEL_A="(a) upstream direct"
 LABEL_B="(b) gateway -> upstream"
 LABEL_C="(c) gateway -> sidecar -> up"
@@ -494,7 +495,7 @@ for k in a b c d; do
     read -r rps p50 p99 <<<"${!r_var}"
     printf '%-30s %10.1f %7.2fms %7.2fms\n' "${!label_var}" "$rps" "$p50" "$p99"
 done
-read -r rps_a _ p99_a <<<"$R_a"
+read -r _ _ p99_a <<<"$R_a"
 read -r rps_b _ _ <<<"$R_b"
 read -r _ _ p99_c <<<"$R_c"
 read -r rps_d _ _ <<<"$R_d"

@@ -40,6 +40,7 @@
 //! - [`routes`]: the route compiler and matcher — Gateways, VirtualServices and
 //!   DestinationRules to listeners, virtual hosts, routes and clusters (pure).
 //! - [`inspect`]: `proxy-config`, `trace` and `x describe` views of a compiled config (pure).
+//! - [`logline`]: access-log lines to stdout, batched by one writer thread.
 //! - [`samples`]: built-in programs that stand in for well-known images (httpbin, nginx,
 //!   helloworld, curl), run with the hidden `meshlite sample NAME`.
 
@@ -55,6 +56,7 @@ pub mod datadir;
 pub mod inject;
 pub mod inspect;
 pub mod kubelet;
+pub mod logline;
 pub mod objects;
 pub mod patch;
 pub mod pki;

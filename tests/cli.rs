@@ -393,3 +393,19 @@ fn get_watch_prints_changes_as_they_happen() {
     assert_eq!(squash(&first)[0], "NAME DATA AGE");
     assert!(second.starts_with("first "), "{second}");
 }
+
+#[test]
+fn a_closed_pipe_ends_the_cli_quietly() {
+    let m = Meshlite::start();
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "'{}' --data-dir '{}' get ns -o yaml | head -c 1 >/dev/null; sleep 0.2",
+            support::BIN,
+            m.dir.display()
+        ))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -442,4 +442,24 @@ async fn up_demo_serves_httpbin_through_the_gateway() {
     )
     .await;
     assert_eq!(items(&pods).len(), 1);
+
+    // The gateway holds host ports, so its rollouts replace the pod rather than surge.
+    let gw = ["-n", "istio-system"];
+    m.cli(&[
+        "rollout",
+        "restart",
+        "deploy/istio-ingressgateway",
+        gw[0],
+        gw[1],
+    ])
+    .ok();
+    m.cli(&[
+        "rollout",
+        "status",
+        "deploy/istio-ingressgateway",
+        gw[0],
+        gw[1],
+    ])
+    .ok();
+    until(&m, "/get", &[], |c, _| c == 200).await;
 }

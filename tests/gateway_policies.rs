@@ -148,6 +148,21 @@ async fn a_mirror_receives_copies() {
     apply_text(&m, &httpbin("shadow", 1, false));
     ready_pods(&m, "default", "app%3Dshadow", 1).await;
     until(&m, "/get", &[], |c, _| c == 200).await;
+    // The gateway learns the mirror's endpoints a moment after its pod is ready: copies sent
+    // before that have nowhere to go (as in Envoy). Wait for the first copy to arrive.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        get(&m, "/anything/warm-up", &[]).await;
+        let log = m.cli(&["logs", "deploy/shadow"]).ok().to_string();
+        if log.contains("uri=/anything/warm-up") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no copy reached the mirror:\n{log}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     for _ in 0..10 {
         let (code, _, _) = get(&m, "/anything/mirrored", &[]).await;
         assert_eq!(code, 200);

@@ -424,7 +424,14 @@ pub async fn experimental(g: &Global, a: ExperimentalArgs) -> Result<i32> {
     let ns = g.namespace(&client);
     let (name, ns) = split_target(&d.name, &ns, g.namespace.is_some());
     let config = check(client.get_json("/debug/mesh-config").await, "")?;
-    let snapshot = crate::proxy::table::snapshot(&config);
+    let mut snapshot = crate::proxy::table::snapshot(&config);
+    // The published pods carry only what proxies need; describing wants their status too.
+    let pods = check(client.get_json("/api/v1/pods").await, "")?;
+    snapshot.pods = pods
+        .get("items")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let ingress = ingress(&client).await;
     let out = match d.kind.as_str() {
         "pod" | "pods" | "po" => {

@@ -194,10 +194,13 @@ pub(super) async fn run(
                 status.ready = !init && !has_readiness && !has_startup && !implicit_wait;
                 send(&status);
                 let grace = |g: Option<Duration>| g.unwrap_or(Duration::from_secs(30));
+                // A container without probes closes its probe channel at once; once closed the
+                // branch must be left out, or `recv` answers `None` in a busy loop.
+                let mut probes_open = true;
                 let exit = loop {
                     tokio::select! {
                         exit = running.wait() => break exit,
-                        ev = prx.recv() => match ev {
+                        ev = prx.recv(), if probes_open => match ev {
                             Some(ProbeEvent::Ready(r)) if status.ready != r => {
                                 status.ready = r;
                                 send(&status);
@@ -220,7 +223,8 @@ pub(super) async fn run(
                                 let g = grace(termination_grace(&pod.pod));
                                 break running.stop(g).await;
                             }
-                            Some(ProbeEvent::Ready(_)) | None => {}
+                            Some(ProbeEvent::Ready(_)) => {}
+                            None => probes_open = false,
                         },
                         _ = stop.changed() => {
                             let g = grace(*stop.borrow());

@@ -10,7 +10,6 @@ use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::header::HeaderValue;
 use hyper::{Request, Response, StatusCode};
-use std::io::Write as _;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -159,10 +158,7 @@ impl Exchange {
     pub fn finish(&mut self) {
         self.log.duration = self.started.elapsed();
         self.log.bytes_received = self.request_bytes.load(Ordering::Relaxed);
-        let line = self.log.line();
-        let mut out = std::io::stdout().lock();
-        // A closed stdout must not take the proxy down.
-        let _ = writeln!(out, "{line}");
+        crate::logline::emit(self.log.line());
         self.labels.response_code = self.log.response_code.to_string();
         self.labels.response_flags = self.log.flags.clone();
         self.metrics.count(&self.labels, self.log.duration);

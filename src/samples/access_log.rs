@@ -47,9 +47,7 @@ pub async fn log(State(style): State<Style>, req: Request, next: Next) -> Respon
             now.format("%d/%b/%Y:%H:%M:%S %z")
         ),
     };
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{line}");
-    let _ = out.flush();
+    crate::logline::emit(line);
     resp
 }
 

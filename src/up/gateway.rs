@@ -27,6 +27,8 @@ pub fn deployment(http_port: u16, https_port: u16) -> Value {
         "metadata": {"name": NAME, "namespace": NAMESPACE, "labels": labels},
         "spec": {
             "replicas": 1,
+            // Host ports cannot be held by two pods: replace the pod instead of surging.
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}},
             "selector": {"matchLabels": labels},
             "template": {
                 "metadata": {
