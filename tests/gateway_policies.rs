@@ -19,6 +19,22 @@ async fn with_httpbin(http: &str, replicas: usize) -> Meshlite {
     m
 }
 
+/// Poll `proxy-config SECTION` of the gateway until a line holds every one of `needles`: the
+/// gateway has applied the config the test just wrote.
+async fn gateway_has(m: &Meshlite, section: &str, needles: &[&str]) {
+    let gw = gateway_ready(m).await;
+    let target = format!("{}.istio-system", gw["metadata"]["name"].as_str().unwrap());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let out = m.cli(&["proxy-config", section, &target]).ok().to_string();
+        if out.lines().any(|l| needles.iter().all(|n| l.contains(n))) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{needles:?} never in:\n{out}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// The gateway pod's log.
 fn gateway_log(m: &Meshlite) -> String {
     m.cli(&["logs", "-n", "istio-system", "deploy/istio-ingressgateway"])
@@ -257,6 +273,13 @@ async fn spread(m: &Meshlite, n: usize, headers: &[(&str, &str)]) -> BTreeMap<St
 async fn load_balancing_spreads_rotates_and_pins() {
     let m = with_httpbin(DEFAULT, 3).await;
     until(&m, "/hostname", &[], |c, _| c == 200).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while spread(&m, 30, &[]).await.len() < 3 {
+        assert!(
+            Instant::now() < deadline,
+            "the gateway never knew all three pods"
+        );
+    }
     let least = spread(&m, 300, &[]).await;
     assert_eq!(least.len(), 3, "{least:?}");
     assert!(
@@ -268,7 +291,7 @@ async fn load_balancing_spreads_rotates_and_pins() {
         &m,
         "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: httpbin}\nspec:\n  host: httpbin\n  trafficPolicy: {loadBalancer: {simple: ROUND_ROBIN}}\n",
     );
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    gateway_has(&m, "clusters", &["httpbin.default", "ROUND_ROBIN"]).await;
     let rr = spread(&m, 300, &[]).await;
     assert!(
         rr.values().all(|n| (95..=105).contains(n)),
@@ -279,7 +302,7 @@ async fn load_balancing_spreads_rotates_and_pins() {
         &m,
         "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: httpbin}\nspec:\n  host: httpbin\n  trafficPolicy: {loadBalancer: {consistentHash: {httpHeaderName: x-user}}}\n",
     );
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    gateway_has(&m, "clusters", &["httpbin.default", "x-user"]).await;
     let mut homes = Vec::new();
     for user in ["ann", "bob", "cid", "dan", "eve", "fay"] {
         let pinned = spread(&m, 10, &[("x-user", user)]).await;
@@ -340,6 +363,23 @@ spec:
     ready_pods(&m, "default", "app%3Dmixed", 2).await;
     let gw = gateway_ready(&m).await;
     until(&m, "/get", &[], |c, _| c == 200).await;
+    gateway_has(&m, "endpoints", &["outbound|8000||mixed"]).await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let target = format!("{}.istio-system", gw["metadata"]["name"].as_str().unwrap());
+        let out = m
+            .cli(&["proxy-config", "endpoints", &target])
+            .ok()
+            .to_string();
+        if out.matches("outbound|8000||mixed").count() == 2 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "both endpoints never known:\n{out}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     for _ in 0..20 {
         let (code, body, _) = get(&m, "/get", &[]).await;
         assert_eq!(code, 200, "retries hide the broken endpoint: {body}");
@@ -386,7 +426,7 @@ async fn connection_pool_overflow_answers_503_uo() {
         "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: httpbin}\nspec:\n  host: httpbin\n  trafficPolicy:\n    connectionPool:\n      tcp: {maxConnections: 1}\n      http: {http1MaxPendingRequests: 1, http2MaxRequests: 1}\n",
     );
     until(&m, "/get", &[], |c, _| c == 200).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    gateway_has(&m, "clusters", &["httpbin.default", "httpbin.default "]).await;
     let answers = load(&m, "/delay/0.5", 8, 8).await;
     let overflowed = answers.iter().filter(|(c, _)| *c == 503).count();
     assert!(answers.iter().any(|(c, _)| *c == 200), "{answers:?}");
