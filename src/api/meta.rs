@@ -32,7 +32,8 @@ pub fn annotations(obj: &Value) -> BTreeMap<String, String> {
     string_map(obj.pointer("/metadata/annotations"))
 }
 
-fn string_map(v: Option<&Value>) -> BTreeMap<String, String> {
+/// A JSON object of strings as a sorted map (non-string values are skipped).
+pub fn string_map(v: Option<&Value>) -> BTreeMap<String, String> {
     v.and_then(Value::as_object)
         .map(|m| {
             m.iter()

@@ -466,15 +466,7 @@ async fn ingress(client: &Client) -> Option<inspect::Ingress> {
         .await
         .ok()?;
     let port = host_port(&pod, crate::up::gateway::HTTP_TARGET)?;
-    let labels = pod
-        .pointer("/metadata/labels")
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-                .collect()
-        })
-        .unwrap_or_default();
+    let labels = meta::labels(&pod);
     Some(inspect::Ingress {
         url: format!("http://localhost:{port}"),
         namespace: "istio-system".to_string(),

@@ -19,12 +19,12 @@ use tokio::task::JoinSet;
 /// The body type every listener answers with.
 pub type Body = BoxBody<Bytes, hyper::Error>;
 
-/// Serve HTTP/1.1 on `listener` with `handle` until this future is dropped (which also drops
-/// the connections it serves).
-pub async fn serve<F, Fut>(listener: TcpListener, handle: F)
+/// Accepts connections on `listener` and runs `connection(stream, local, remote)` for each
+/// until this future is dropped (which also drops the connections).
+pub async fn accept<F, Fut>(listener: TcpListener, connection: F)
 where
-    F: Fn(Request<Incoming>, SocketAddr, SocketAddr) -> Fut + Clone + Send + Sync + 'static,
-    Fut: std::future::Future<Output = Response<Body>> + Send + 'static,
+    F: Fn(TcpStream, SocketAddr, SocketAddr) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
 {
     let mut connections = JoinSet::new();
     loop {
@@ -33,23 +33,11 @@ where
                 Ok((stream, remote)) => {
                     let _ = stream.set_nodelay(true);
                     let local = stream.local_addr().unwrap_or(remote);
-                    let handle = handle.clone();
-                    connections.spawn(async move {
-                        let service = hyper::service::service_fn(move |req| {
-                            let fut = handle(req, local, remote);
-                            async move { Ok::<_, std::convert::Infallible>(fut.await) }
-                        });
-                        let conn = hyper::server::conn::http1::Builder::new()
-                            .keep_alive(true)
-                            .serve_connection(TokioIo::new(stream), service)
-                            .with_upgrades();
-                        if let Err(e) = conn.await {
-                            tracing::debug!("sidecar client connection: {e}");
-                        }
-                    });
+                    connections.spawn(connection(stream, local, remote));
                 }
                 Err(e) => {
-                    tracing::warn!("sidecar accept failed: {e}");
+                    let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+                    tracing::warn!("accept failed on port {port}: {e}");
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
             },
@@ -57,6 +45,32 @@ where
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
         }
     }
+}
+
+/// Serve HTTP/1.1 on `listener` with `handle` until this future is dropped (which also drops
+/// the connections it serves).
+pub async fn serve<F, Fut>(listener: TcpListener, handle: F)
+where
+    F: Fn(Request<Incoming>, SocketAddr, SocketAddr) -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Response<Body>> + Send + 'static,
+{
+    accept(listener, |stream, local, remote| {
+        let handle = handle.clone();
+        async move {
+            let service = hyper::service::service_fn(move |req| {
+                let fut = handle(req, local, remote);
+                async move { Ok::<_, std::convert::Infallible>(fut.await) }
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .keep_alive(true)
+                .serve_connection(TokioIo::new(stream), service)
+                .with_upgrades();
+            if let Err(e) = conn.await {
+                tracing::debug!("sidecar client connection: {e}");
+            }
+        }
+    })
+    .await
 }
 
 pub use crate::serviceproxy::dial::connect;
@@ -132,6 +146,15 @@ pub async fn upgrade(
         });
     }
     Ok(resp)
+}
+
+/// Keeps the request's `x-request-id`, or gives it a new one (as Envoy does at the edge).
+pub fn ensure_request_id(headers: &mut HeaderMap) {
+    if !headers.contains_key("x-request-id") {
+        if let Ok(v) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
+            headers.insert("x-request-id", v);
+        }
+    }
 }
 
 /// A header's value as text, if present and printable.

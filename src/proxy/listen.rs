@@ -10,43 +10,28 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
-use tokio::task::JoinSet;
 
 /// Serves `listener`, whose requests route as listener `port`, until dropped.
 pub async fn serve(proxy: Arc<Proxy>, listener: TcpListener, port: u16) {
-    let mut connections = JoinSet::new();
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, remote)) => {
-                    let _ = stream.set_nodelay(true);
-                    let local = stream.local_addr().unwrap_or(remote);
-                    let proxy = proxy.clone();
-                    connections.spawn(async move {
-                        match tls_config(&proxy, port) {
-                            Some(Ok(config)) => {
-                                let acceptor = tokio_rustls::TlsAcceptor::from(config);
-                                match acceptor.accept(stream).await {
-                                    Ok(tls) => connection(proxy, tls, local, remote, port, "https").await,
-                                    Err(e) => tracing::debug!("TLS handshake from {remote}: {e}"),
-                                }
-                            }
-                            Some(Err(e)) => tracing::warn!("listener {port}: {e}"),
-                            None => connection(proxy, stream, local, remote, port, "http").await,
-                        }
-                    });
+    super::forward::accept(listener, |stream, local, remote| {
+        let proxy = proxy.clone();
+        async move {
+            match tls_config(&proxy, port) {
+                Some(Ok(config)) => {
+                    let acceptor = tokio_rustls::TlsAcceptor::from(config);
+                    match acceptor.accept(stream).await {
+                        Ok(tls) => connection(proxy, tls, local, remote, port, "https").await,
+                        Err(e) => tracing::debug!("TLS handshake from {remote}: {e}"),
+                    }
                 }
-                Err(e) => {
-                    tracing::warn!("accept failed on listener {port}: {e}");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-            },
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+                Some(Err(e)) => tracing::warn!("listener {port}: {e}"),
+                None => connection(proxy, stream, local, remote, port, "http").await,
+            }
         }
-    }
+    })
+    .await
 }
 
 async fn connection<S>(

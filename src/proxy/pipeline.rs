@@ -36,11 +36,7 @@ pub async fn handle(
     mut req: Request<Incoming>,
     down: Downstream,
 ) -> Response<Body> {
-    if !req.headers().contains_key("x-request-id") {
-        if let Ok(v) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
-            req.headers_mut().insert("x-request-id", v);
-        }
-    }
+    forward::ensure_request_id(req.headers_mut());
     let mut ex = Exchange::begin(
         proxy.metrics.clone(),
         &req,

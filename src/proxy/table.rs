@@ -2,6 +2,7 @@
 //! snapshot for the proxy's role, with load-balancer state carried across versions.
 
 use super::balance::Balancer;
+use crate::api::meta;
 use crate::routes::{self, Cluster, GatewayWorkload, RouterConfig, Snapshot};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
@@ -69,16 +70,6 @@ fn text<'a>(v: &'a Value, pointer: &str) -> &'a str {
         .unwrap_or_default()
 }
 
-fn string_map(v: Option<&Value>) -> BTreeMap<String, String> {
-    v.and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// The gateway workload `id` is: its labels and the ports of the Services selecting it.
 pub fn gateway_workload(
     s: &Snapshot,
@@ -90,7 +81,7 @@ pub fn gateway_workload(
         if text(svc, "/metadata/namespace") != id.namespace {
             continue;
         }
-        let selector = string_map(svc.pointer("/spec/selector"));
+        let selector = meta::string_map(svc.pointer("/spec/selector"));
         if selector.is_empty() || !selector.iter().all(|(k, v)| labels.get(k) == Some(v)) {
             continue;
         }
@@ -131,7 +122,7 @@ impl Table {
                 text(p, "/metadata/name") == id.pod
                     && text(p, "/metadata/namespace") == id.namespace
             })
-            .map(|p| string_map(p.pointer("/metadata/labels")))
+            .map(meta::labels)
             .unwrap_or_default();
         let router = match id.role {
             Role::Gateway => routes::compile_gateway(&s, &gateway_workload(&s, id, &labels)),

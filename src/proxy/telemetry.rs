@@ -182,7 +182,7 @@ impl AccessLog {
         }
         format!(
             "[{}] \"{} {} {}\" {} {} {} - \"-\" {} {} {} {} \"{}\" \"{}\" \"{}\" \"{}\" \"{}\" {} {} {} {} - {}",
-            self.start.format("%Y-%m-%dT%H:%M:%S%.3fZ"),
+            self.start.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             self.method,
             self.path,
             self.protocol,

@@ -379,15 +379,7 @@ fn pod_facts(pods: &[Value]) -> BTreeMap<(String, String), PodFacts> {
     pods.iter()
         .map(|pod| {
             let meta = Meta::of(pod);
-            let labels = pod
-                .pointer("/metadata/labels")
-                .and_then(Value::as_object)
-                .map(|m| {
-                    m.iter()
-                        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-                        .collect()
-                })
-                .unwrap_or_default();
+            let labels = crate::api::meta::labels(pod);
             let sidecar_inbound = has_sidecar(pod)
                 .then(|| host_port(pod, SIDECAR_INBOUND_PORT))
                 .flatten();

@@ -4,7 +4,6 @@ use super::{Shared, SOURCE_WORKLOAD_HEADER, TARGET_PORT_HEADER};
 use crate::proxy::exchange::{Exchange, Reporter};
 use crate::proxy::forward::{self, Body};
 use hyper::body::Incoming;
-use hyper::header::HeaderValue;
 use hyper::{Request, Response, StatusCode};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -63,11 +62,7 @@ pub(crate) async fn handle(
     local: SocketAddr,
     remote: SocketAddr,
 ) -> Response<Body> {
-    if !req.headers().contains_key("x-request-id") {
-        if let Ok(v) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
-            req.headers_mut().insert("x-request-id", v);
-        }
-    }
+    forward::ensure_request_id(req.headers_mut());
     let header = forward::header_text(req.headers(), TARGET_PORT_HEADER);
     let source = forward::header_text(req.headers(), SOURCE_WORKLOAD_HEADER);
     req.headers_mut().remove(TARGET_PORT_HEADER);

@@ -152,11 +152,7 @@ async fn passthrough(
     ex.log.upstream_cluster = Some("PassthroughCluster".to_string());
     ex.log.upstream_host = Some(endpoint);
     let (mut parts, body) = req.into_parts();
-    if !parts.headers.contains_key("x-request-id") {
-        if let Ok(v) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
-            parts.headers.insert("x-request-id", v);
-        }
-    }
+    forward::ensure_request_id(&mut parts.headers);
     parts
         .headers
         .insert("x-forwarded-proto", HeaderValue::from_static("http"));

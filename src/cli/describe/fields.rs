@@ -32,14 +32,7 @@ pub(super) fn list<'a>(v: &'a Value, key: &str) -> &'a [Value] {
 
 /// A string map (labels, node selectors) at `key`, sorted; non-string values are skipped.
 pub(super) fn string_map(v: &Value, key: &str) -> BTreeMap<String, String> {
-    v.get(key)
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-                .collect()
-        })
-        .unwrap_or_default()
+    crate::api::meta::string_map(v.get(key))
 }
 
 /// An int-or-string (ports, surge) as Go's `IntOrString.String()` prints it.

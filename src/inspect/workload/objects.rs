@@ -27,14 +27,7 @@ pub(super) fn array_at<'v>(v: &'v Value, pointer: &str) -> &'v [Value] {
 
 /// The string map at `pointer` (labels, selectors); non-string values are skipped.
 pub(super) fn labels_at(v: &Value, pointer: &str) -> BTreeMap<String, String> {
-    v.pointer(pointer)
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
-                .collect()
-        })
-        .unwrap_or_default()
+    crate::api::meta::string_map(v.pointer(pointer))
 }
 
 pub(super) fn name_of(v: &Value) -> String {
