@@ -26,11 +26,13 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// A free port inside the NodePort range, so the demo's Service lands on a known port.
+/// The first of 8 free ports inside the NodePort range: the demo's Service and the gateway's
+/// three ports need NodePorts that nothing else holds.
 fn free_node_port() -> u16 {
-    (30000..32767)
-        .find(|p| TcpListener::bind(("127.0.0.1", *p)).is_ok())
-        .expect("a free port in 30000-32767")
+    (30000..32760)
+        .step_by(8)
+        .find(|first| (*first..first + 8).all(|p| TcpListener::bind(("127.0.0.1", p)).is_ok()))
+        .expect("8 free ports in 30000-32767")
 }
 
 /// Poll `GET http://127.0.0.1:port/get` until it answers 200; the time it took.
@@ -114,7 +116,7 @@ fn cpu_share(pid: u32, window: Duration) -> f64 {
 fn up(dir: &std::path::Path, node_port: u16, http_port: u16, demo: bool) -> Killed {
     let mut cmd = Command::new(bin());
     cmd.args(["up", "--api-port", "0", "--service-node-port-range"])
-        .arg(format!("{node_port}-{node_port}"))
+        .arg(format!("{node_port}-{}", node_port + 7))
         .args(["--http-port", &http_port.to_string()])
         .args(["--https-port", &free_port().to_string()])
         .arg("--data-dir")

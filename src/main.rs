@@ -2,11 +2,6 @@
 
 use clap::Parser;
 
-/// The proxies allocate a little per request on several threads; mimalloc's per-thread heaps do
-/// that with far less contention and fragmentation than glibc's malloc.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() {
     // `meshlite launch -- PROGRAM ARGS…` is how every pod process starts: it ties itself to its
     // parent and then becomes PROGRAM. It runs before anything else (no runtime, no logging).
