@@ -103,23 +103,35 @@ impl Pki {
 
     /// The rustls configuration serving this certificate, offering HTTP/2 and HTTP/1.1.
     pub fn server_config(&self, dir: &Path) -> Result<Arc<rustls::ServerConfig>, Error> {
-        let unusable = |why: String| Error::Unusable(dir.display().to_string(), why);
-        let certs: Vec<_> = rustls_pemfile::certs(&mut self.cert_pem.as_bytes())
-            .collect::<Result<_, _>>()
-            .map_err(|e| unusable(e.to_string()))?;
-        let key = rustls_pemfile::private_key(&mut self.key_pem.as_bytes())
-            .map_err(|e| unusable(e.to_string()))?
-            .ok_or_else(|| unusable("no private key".into()))?;
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let mut cfg = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| unusable(e.to_string()))?
-            .with_no_client_auth()
-            .with_single_cert(certs, key)
-            .map_err(|e| unusable(e.to_string()))?;
-        cfg.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-        Ok(Arc::new(cfg))
+        server_config_from_pem(self.cert_pem.as_bytes(), self.key_pem.as_bytes())
+            .map_err(|why| Error::Unusable(dir.display().to_string(), why))
     }
+}
+
+/// A rustls server configuration from a PEM certificate chain and private key, offering
+/// HTTP/2 and HTTP/1.1 (the API server's certificate, and the gateway's `credentialName`s).
+pub fn server_config_from_pem(
+    cert: &[u8],
+    key: &[u8],
+) -> Result<Arc<rustls::ServerConfig>, String> {
+    let certs: Vec<_> = rustls_pemfile::certs(&mut &cert[..])
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("the certificate is not PEM: {e}"))?;
+    if certs.is_empty() {
+        return Err("no certificate in the PEM data".to_string());
+    }
+    let key = rustls_pemfile::private_key(&mut &key[..])
+        .map_err(|e| format!("the private key is not PEM: {e}"))?
+        .ok_or("no private key in the PEM data")?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut cfg = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| format!("the certificate and key do not match: {e}"))?;
+    cfg.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(Arc::new(cfg))
 }
 
 fn read(path: &Path) -> Result<String, Error> {

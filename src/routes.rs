@@ -18,8 +18,8 @@ use serde_json::Value;
 use crate::api::istio::{CorsPolicy, Headers};
 
 pub use clusters::{
-    cluster_name, cluster_policy, compile_clusters, Cluster, ClusterPolicy, Endpoint, HashKey,
-    LbPolicy, OutlierPolicy, PoolLimits,
+    cluster_name, cluster_policy, compile_clusters, has_sidecar, Cluster, ClusterPolicy, Endpoint,
+    HashKey, LbPolicy, OutlierPolicy, PoolLimits,
 };
 pub use compile::{compile_gateway, compile_sidecar};
 pub use hosts::{host_matches, resolve_short_name};

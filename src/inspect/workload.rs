@@ -258,7 +258,7 @@ fn pod_header(out: &mut Out, pod: &Value, scope: &Scope) -> bool {
             }
         }
     }
-    if !objects::has_sidecar(pod, SIDECAR_CONTAINER) {
+    if !crate::routes::has_sidecar(pod) {
         out.line(
             0,
             &format!("WARNING: {pod_name} is not part of mesh; no Istio sidecar"),

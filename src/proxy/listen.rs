@@ -72,34 +72,16 @@ fn tls_config(proxy: &Proxy, port: u16) -> Option<Result<Arc<rustls::ServerConfi
     if !matches!(tls.mode, ServerTlsMode::Simple) || listener.protocol != "HTTPS" {
         return None;
     }
-    let name = tls.credential_name.clone();
-    let Some((cert, key)) = table.tls_secrets.get(&name) else {
+    let name = &tls.credential_name;
+    let Some(config) = table.tls.get(name) else {
         return Some(Err(format!(
             "credentialName {name:?}: no kubernetes.io/tls Secret with tls.crt and tls.key in namespace {}",
             proxy.identity.namespace
         )));
     };
-    Some(server_config(cert, key).map_err(|e| format!("credentialName {name:?}: {e}")))
-}
-
-/// A rustls server config from PEM certificate chain and key.
-pub fn server_config(cert: &[u8], key: &[u8]) -> Result<Arc<rustls::ServerConfig>, String> {
-    let certs: Vec<_> = rustls_pemfile::certs(&mut &cert[..])
-        .collect::<Result<_, _>>()
-        .map_err(|e| format!("tls.crt is not PEM: {e}"))?;
-    if certs.is_empty() {
-        return Err("tls.crt holds no certificate".to_string());
-    }
-    let key = rustls_pemfile::private_key(&mut &key[..])
-        .map_err(|e| format!("tls.key is not PEM: {e}"))?
-        .ok_or("tls.key holds no private key")?;
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .map_err(|e| format!("certificate and key do not match: {e}"))?;
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    Ok(Arc::new(config))
+    Some(
+        config
+            .clone()
+            .map_err(|e| format!("credentialName {name:?}: {e}")),
+    )
 }

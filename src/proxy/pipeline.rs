@@ -124,7 +124,6 @@ pub async fn handle(
         if filters::is_preflight(req.method(), req.headers()) {
             let allow = filters::preflight_headers(cors, origin);
             if !allow.is_empty() {
-                ex.log.details = "cors_preflight".to_string();
                 let mut resp = local(ex, StatusCode::OK, "-", "cors_preflight", Bytes::new());
                 for (k, v) in allow {
                     if let Ok(v) = HeaderValue::from_str(&v) {

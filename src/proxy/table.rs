@@ -41,8 +41,9 @@ pub struct Table {
     pub service_ports: HashMap<String, Vec<u16>>,
     /// The proxy pod's labels (gateway selection, `sourceLabels`).
     pub labels: BTreeMap<String, String>,
-    /// TLS Secrets of the proxy's namespace, `name` → (cert PEM, key PEM).
-    pub tls_secrets: HashMap<String, (Vec<u8>, Vec<u8>)>,
+    /// Server TLS from the `kubernetes.io/tls` Secrets of the proxy's namespace, by Secret
+    /// name; built once per version, not per connection.
+    pub tls: HashMap<String, Result<Arc<rustls::ServerConfig>, String>>,
 }
 
 /// The raw objects of a published config.
@@ -158,7 +159,7 @@ impl Table {
                 .collect();
             service_ports.insert(fqdn, ports);
         }
-        let mut tls_secrets = HashMap::new();
+        let mut tls = HashMap::new();
         for secret in config
             .get("secrets")
             .and_then(Value::as_array)
@@ -175,7 +176,8 @@ impl Table {
                     .ok()
             };
             if let (Some(cert), Some(key)) = (decode("tls.crt"), decode("tls.key")) {
-                tls_secrets.insert(text(secret, "/metadata/name").to_string(), (cert, key));
+                let name = text(secret, "/metadata/name").to_string();
+                tls.insert(name, crate::pki::server_config_from_pem(&cert, &key));
             }
         }
         Table {
@@ -183,7 +185,7 @@ impl Table {
             clusters,
             service_ports,
             labels,
-            tls_secrets,
+            tls,
         }
     }
 }

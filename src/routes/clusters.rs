@@ -396,7 +396,9 @@ fn pod_facts(pods: &[Value]) -> BTreeMap<(String, String), PodFacts> {
 
 /// Whether the pod runs the proxy: a container named `istio-proxy`, or a native sidecar (an
 /// init container of that name that keeps running).
-fn has_sidecar(pod: &Value) -> bool {
+/// Whether a pod runs Istio's sidecar: a container named `istio-proxy`, or a native sidecar
+/// (an init container of that name with `restartPolicy: Always`).
+pub fn has_sidecar(pod: &Value) -> bool {
     let named = |list: &str, always: bool| {
         pod.pointer(&format!("/spec/{list}"))
             .and_then(Value::as_array)

@@ -3,14 +3,9 @@
 //! proxy through the `xds` hub. Each proxy compiles its own view of it ([`crate::proxy`]).
 
 use crate::api::{meta, resources};
-use crate::kubelet;
 use crate::store::Store;
 use crate::xds::Hub;
-use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
-
-/// The inbound port of Istio's sidecar (the host port it maps to is what peers dial).
-const INBOUND: &str = "15006";
+use serde_json::{json, Value};
 
 /// Keep `hub` publishing the current registry until aborted.
 pub async fn run(store: Store, hub: Hub) {
@@ -91,26 +86,6 @@ pub fn snapshot(store: &Store) -> Value {
             .map(|(items, _)| items)
             .unwrap_or_default()
     };
-    let mut sidecars = Map::new();
-    for pod in list("pods") {
-        if !kubelet::has_sidecar(&pod) || pod.pointer("/metadata/deletionTimestamp").is_some() {
-            continue;
-        }
-        let ports: BTreeMap<String, u16> = meta::annotations(&pod)
-            .get(crate::api::node::HOST_PORTS_ANNOTATION)
-            .and_then(|s| serde_json::from_str(s).ok())
-            .unwrap_or_default();
-        if let Some(inbound) = ports.get(INBOUND) {
-            sidecars.insert(
-                format!(
-                    "{}/{}",
-                    meta::namespace(&pod).unwrap_or("default"),
-                    meta::name(&pod)
-                ),
-                json!({"inbound": inbound}),
-            );
-        }
-    }
     let pods: Vec<Value> = list("pods")
         .iter()
         .filter(|p| p.pointer("/metadata/deletionTimestamp").is_none())
@@ -125,7 +100,6 @@ pub fn snapshot(store: &Store) -> Value {
     json!({
         "services": list("services"),
         "endpoints": list("endpoints"),
-        "sidecars": sidecars,
         "pods": pods,
         "gateways": list("gateways.networking.istio.io"),
         "virtualservices": list("virtualservices.networking.istio.io"),

@@ -96,14 +96,6 @@ pub(super) fn container_ready(pod: &Value, name: &str) -> Option<bool> {
         .map(|status| status.get("ready").and_then(Value::as_bool) == Some(true))
 }
 
-/// Whether the pod has the proxy container, as a regular or (native sidecar) init container.
-pub(super) fn has_sidecar(pod: &Value, name: &str) -> bool {
-    ["/spec/containers", "/spec/initContainers"]
-        .iter()
-        .flat_map(|list| array_at(pod, list))
-        .any(|c| str_at(c, "/name") == name)
-}
-
 /// istioctl's link to the application requirements, for the Istio release meshlite follows.
 pub(super) fn deployment_requirements_url() -> String {
     let minor: Vec<&str> = crate::inject::ISTIO_VERSION.split('.').take(2).collect();

@@ -97,135 +97,13 @@ fn invalid_configs_are_rejected() {
     }
 }
 
-/// Host, port, client namespace, wanted service, service port and upstreams.
-type RouteCase = (
-    &'static str,
-    Option<u16>,
-    &'static str,
-    &'static str,
-    u16,
-    Vec<Upstream>,
-);
-
-#[test]
-fn routes() {
-    let cfg = sample();
-    let up = |port, sidecar| Upstream {
-        endpoint: addr(port),
-        sidecar,
-    };
-    let hello = vec![up(20001, Some(21000)), up(20002, None)];
-    let cases: [RouteCase; 7] = [
-        (
-            "hello",
-            Some(5000),
-            "default",
-            "hello.default.svc.cluster.local",
-            5000,
-            hello.clone(),
-        ),
-        (
-            "HELLO.default.",
-            Some(5000),
-            "other",
-            "hello.default.svc.cluster.local",
-            5000,
-            hello.clone(),
-        ),
-        (
-            "hello.default.svc.cluster.local",
-            Some(5000),
-            "x",
-            "hello.default.svc.cluster.local",
-            5000,
-            hello.clone(),
-        ),
-        (
-            "10.96.0.10",
-            Some(5000),
-            "x",
-            "hello.default.svc.cluster.local",
-            5000,
-            hello.clone(),
-        ),
-        (
-            "hello",
-            None,
-            "default",
-            "hello.default.svc.cluster.local",
-            5000,
-            hello,
-        ),
-        (
-            "web.other",
-            None,
-            "default",
-            "web.other.svc.cluster.local",
-            80,
-            vec![up(20003, None)],
-        ),
-        (
-            "web",
-            Some(80),
-            "other",
-            "web.other.svc.cluster.local",
-            80,
-            vec![up(20003, None)],
-        ),
-    ];
-    for (host, port, ns, service, want_port, upstreams) in cases {
-        let got = cfg.route(host, port, ns).expect("routes");
-        assert_eq!(
-            got,
-            Route {
-                service: service.to_string(),
-                port: want_port,
-                upstreams,
-            },
-            "{host} {port:?} from {ns}"
-        );
-    }
-}
-
-#[test]
-fn route_failures() {
-    let cfg = sample();
-    let cases: [(&str, Option<u16>, &str, bool); 6] = [
-        ("nope", Some(80), "default", true),
-        ("hello", Some(5000), "other", true),
-        ("hello", Some(1234), "default", true),
-        ("10.1.2.3", None, "default", true),
-        ("a.b.c.d", None, "default", true),
-        ("empty", Some(80), "default", false),
-    ];
-    for (host, port, ns, no_route) in cases {
-        let got = cfg.route(host, port, ns);
-        match got {
-            Err(RouteError::NoRoute(_)) => assert!(no_route, "{host}: {got:?}"),
-            Err(RouteError::NoHealthyUpstream(_)) => assert!(!no_route, "{host}: {got:?}"),
-            Ok(r) => panic!("{host}: unexpected route {r:?}"),
-        }
-    }
-}
-
 #[test]
 fn endpoint_lookups() {
     let cfg = sample();
-    assert_eq!(cfg.sidecar_of(addr(20001)), Some(21000));
-    assert_eq!(cfg.sidecar_of(addr(20002)), None);
-    assert_eq!(cfg.sidecar_of(addr(1)), None);
-    assert_eq!(
-        cfg.pod_at(addr(20003)),
-        Some(&PodRef {
-            namespace: "other".into(),
-            name: "web-1".into()
-        })
-    );
     assert_eq!(
         cfg.service_at(addr(20002)),
         Some("hello.default.svc.cluster.local")
     );
     assert_eq!(cfg.service_at(addr(9)), None);
-    let empty = MeshConfig::default();
-    assert!(empty.route("hello", None, "default").is_err());
+    assert_eq!(MeshConfig::default().service_at(addr(20002)), None);
 }
