@@ -7,6 +7,7 @@ pub mod gojson;
 pub mod istio;
 pub mod meta;
 pub mod node;
+pub mod protobuf;
 pub mod resources;
 pub mod selector;
 pub mod status;

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod gateway;
+pub mod shell;
 
 use base64::Engine;
 use serde_json::Value;
