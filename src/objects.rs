@@ -6,6 +6,7 @@ pub mod analysis;
 mod deletion;
 mod events;
 mod injection;
+pub mod managed;
 
 pub use deletion::{delete, Deleted};
 pub use events::{record, EventType, Note};

@@ -8,6 +8,7 @@
 
 mod apply;
 mod diff;
+pub mod fields;
 mod order;
 mod schema;
 mod three_way;

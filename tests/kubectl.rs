@@ -4,7 +4,7 @@
 
 mod support;
 
-use support::shell::{minor_of, Shell};
+use support::shell::{minor_of, newest, Shell};
 use support::{kubectls, Meshlite};
 
 /// Run the walkthrough with `kubectl.1.<minor>` if this machine has it.
@@ -141,6 +141,17 @@ fn walkthrough(kubectl: &str) {
         r.len() == 2 && r[1].contains(" 2/2 Running 0 ")
     });
     let pod = rows(&pods)[1].split(' ').next().unwrap().to_string();
+    // kubectl's wide columns, plus meshlite's PORTS: where each containerPort is on 127.0.0.1.
+    let wide = rows(sh.run("kubectl get pods -o wide").ok());
+    assert_eq!(
+        wide[0], "NAME READY STATUS RESTARTS AGE IP NODE NOMINATED NODE READINESS GATES PORTS",
+        "{k}"
+    );
+    assert!(
+        wide[1].starts_with(&format!("{pod} 2/2 Running 0 "))
+            && wide[1].contains(" meshlite <none> <none> 8080:"),
+        "{k}: {wide:?}"
+    );
     assert!(pod.starts_with("httpbin-"), "{k}: {pods}");
 
     // 3. The proxy inside the pod. kubectl before 1.30 speaks only SPDY for exec, which
@@ -428,13 +439,6 @@ fn errors(sh: &Shell, k: &str) {
     );
 }
 
-/// The newest kubectl here (a `kubectl.1.NN` when installed, else the one on PATH).
-fn newest() -> String {
-    kubectls()
-        .pop()
-        .expect("a kubectl: tests/run.sh installs one")
-}
-
 /// `kubectl get pods -w` shows one pod's whole life: Pending, Running, Terminating, gone.
 #[test]
 fn watch_follows_a_pod_from_pending_to_gone() {
@@ -473,106 +477,4 @@ fn watch_follows_a_pod_from_pending_to_gone() {
     );
     let mut watch = watch;
     assert!(watch.running(), "the watch ended:\n{}", watch.output());
-}
-
-/// Re-applying an edited file gives the object a fresh create of the edited file gives: a
-/// container added, an env var removed, a port changed (strategic merge patch by merge keys).
-#[test]
-fn reapplying_an_edited_file_matches_a_fresh_create() {
-    let m = Meshlite::start();
-    let dir = tempfile::tempdir().unwrap();
-    let sh = Shell::new(&m, &newest(), dir.path());
-    let v1 = r#"apiVersion: v1
-kind: Service
-metadata: {name: web, labels: {app: web}}
-spec:
-  selector: {app: web}
-  ports: [{name: http, port: 8000, targetPort: 8080}]
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-      - name: app
-        image: docker.io/mccutchen/go-httpbin:v2.15.0
-        env: [{name: KEEP, value: "1"}, {name: DROP, value: "2"}]
-        ports: [{containerPort: 8080}]
-"#;
-    let v2 = r#"apiVersion: v1
-kind: Service
-metadata: {name: web, labels: {app: web}}
-spec:
-  selector: {app: web}
-  ports: [{name: http, port: 8001, targetPort: 9090}]
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-      - name: app
-        image: docker.io/mccutchen/go-httpbin:v2.15.0
-        env: [{name: KEEP, value: "1"}]
-        ports: [{containerPort: 9090}]
-      - name: helper
-        image: nginx:1.15
-"#;
-    std::fs::write(dir.path().join("web.yaml"), v1).unwrap();
-    assert_eq!(
-        sh.run("kubectl apply -f web.yaml").ok(),
-        "service/web created\ndeployment.apps/web created\n"
-    );
-    std::fs::write(dir.path().join("web.yaml"), v2).unwrap();
-    assert_eq!(
-        sh.run("kubectl apply -f web.yaml").ok(),
-        "service/web configured\ndeployment.apps/web configured\n"
-    );
-    assert_eq!(
-        sh.run("kubectl apply -f web.yaml").ok(),
-        "service/web unchanged\ndeployment.apps/web unchanged\n"
-    );
-    sh.run("kubectl create ns fresh").ok();
-    sh.run("kubectl apply -n fresh -f web.yaml").ok();
-    let get = |what: &str, ns: &str| -> serde_json::Value {
-        serde_json::from_str(sh.run(&format!("kubectl get {what} -n {ns} -o json")).ok()).unwrap()
-    };
-    let (edited, fresh) = (get("deploy/web", "default"), get("deploy/web", "fresh"));
-    assert_eq!(edited["spec"], fresh["spec"]);
-    let containers = &edited["spec"]["template"]["spec"]["containers"];
-    assert_eq!(
-        containers[0]["env"],
-        serde_json::json!([{"name": "KEEP", "value": "1"}])
-    );
-    assert_eq!(containers[0]["ports"][0]["containerPort"], 9090);
-    assert_eq!(containers[1]["name"], "helper");
-    assert_eq!(edited["metadata"]["generation"], 2);
-    let (edited, fresh) = (get("svc/web", "default"), get("svc/web", "fresh"));
-    let ports = |s: &serde_json::Value| {
-        let mut p = s["spec"]["ports"].clone();
-        p[0]["nodePort"] = serde_json::Value::Null;
-        p
-    };
-    assert_eq!(ports(&edited), ports(&fresh));
-    assert_eq!(edited["spec"]["ports"][0]["port"], 8001);
-    assert_eq!(edited["spec"]["ports"][0]["targetPort"], 9090);
-    for field in [
-        "selector",
-        "type",
-        "sessionAffinity",
-        "ipFamilies",
-        "internalTrafficPolicy",
-    ] {
-        assert_eq!(edited["spec"][field], fresh["spec"][field], "{field}");
-    }
 }

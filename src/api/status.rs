@@ -79,6 +79,16 @@ impl ApiError {
         .with_details(details(res, name))
     }
 
+    /// 409 for a server-side apply that would change fields other managers own; each cause
+    /// is `(field, "conflict with \"manager\" …")`.
+    pub fn apply_conflict(message: String, causes: &[(String, String)]) -> ApiError {
+        let causes: Vec<Value> = causes
+            .iter()
+            .map(|(field, message)| json!({"reason": "FieldManagerConflict", "message": message, "field": field}))
+            .collect();
+        ApiError::new(409, "Conflict", message).with_details(json!({"causes": causes}))
+    }
+
     /// 422 with every cause: `Deployment.apps "x" is invalid: [a: Required value, b: …]`.
     pub fn invalid(res: &Resource, name: &str, causes: &[Cause]) -> ApiError {
         let kind = if res.group.is_empty() {

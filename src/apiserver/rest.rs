@@ -10,6 +10,7 @@ use crate::api::status::{ApiError, ApiResult};
 use crate::api::table;
 use crate::apiserver::path::ResourcePath;
 use crate::objects;
+use crate::objects::managed;
 use crate::patch;
 use crate::store::{Change, Error as StoreError};
 use axum::http::{HeaderMap, Method};
@@ -33,14 +34,24 @@ pub async fn handle(
         "POST" | "PUT" => object_body(headers, body)?,
         _ => body,
     };
+    let user_agent = headers
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
+    let manager = &managed::manager_of(q.get("fieldManager"), user_agent);
     match (&rp.name, rp.subresource.as_deref(), method.as_str()) {
         (None, None, "GET") if q.flag("watch") => super::watch::watch(st, rp, q, headers).await,
         (None, None, "GET") => list(st, rp, q, headers),
-        (None, None, "POST") => create(st, rp, q, body).await,
+        (None, None, "POST") => create(st, rp, q, manager, body).await,
         (None, None, "DELETE") => delete_collection(st, rp, q).await,
         (Some(name), None | Some("status"), "GET") => get(st, rp, name, q, headers),
-        (Some(name), sub @ (None | Some("status")), "PUT") => update(st, rp, name, sub, q, body).await,
-        (Some(name), sub @ (None | Some("status")), "PATCH") => patch(st, rp, name, sub, q, headers, body).await,
+        (Some(name), sub @ (None | Some("status")), "PUT") => update(st, rp, name, sub, q, manager, body).await,
+        (Some(name), sub @ (None | Some("status")), "PATCH") => {
+            let ct = headers
+                .get(axum::http::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            patch(st, rp, name, sub, q, manager, (ct, body)).await
+        }
         (Some(name), None, "DELETE") => delete(st, rp, name, body).await,
         (Some(name), Some("scale"), "GET") => super::scale::get(st, rp, name),
         (Some(name), Some("scale"), m @ ("PUT" | "PATCH")) => super::scale::update(st, rp, name, q, headers, body, m == "PUT").await,
@@ -212,13 +223,19 @@ async fn ensure_namespace(st: &AppState, rp: &ResourcePath) -> ApiResult<()> {
     Ok(())
 }
 
-async fn create(st: &AppState, rp: &ResourcePath, q: &Query, body: Bytes) -> ApiResult<Response> {
+async fn create(
+    st: &AppState,
+    rp: &ResourcePath,
+    q: &Query,
+    manager: &str,
+    body: Bytes,
+) -> ApiResult<Response> {
     let res = rp.resource;
     let fv = FieldValidation::parse(q.get("fieldValidation"))?;
     let obj = parse_body(&body)?;
     ensure_namespace(st, rp).await?;
     let Admitted {
-        object,
+        mut object,
         mut warnings,
     } = objects::admit_new(
         &st.store,
@@ -229,6 +246,13 @@ async fn create(st: &AppState, rp: &ResourcePath, q: &Query, body: Bytes) -> Api
         obj,
         fv,
     )?;
+    managed::record_update(
+        None,
+        &mut object,
+        manager,
+        &res.api_version_for(&rp.version),
+        res.kind,
+    );
     let name = meta::name(&object).to_string();
     let key = res.key(meta::namespace(&object), &name);
     if q.get("dryRun").is_some() {
@@ -250,6 +274,7 @@ async fn update(
     name: &str,
     sub: Option<&str>,
     q: &Query,
+    manager: &str,
     body: Bytes,
 ) -> ApiResult<Response> {
     let res = rp.resource;
@@ -266,7 +291,7 @@ async fn update(
                 .update(res, &rp.version, cur, obj, sub, fv)
                 .map_err(reject)?;
             warnings = a.warnings;
-            Ok(Change::Put(a.object))
+            Ok(Change::Put(owned(cur, a.object, sub, manager, rp)))
         })
         .await
         .map_err(|e| super::from_store(e, res, name))?
@@ -281,15 +306,12 @@ async fn patch(
     name: &str,
     sub: Option<&str>,
     q: &Query,
-    headers: &HeaderMap,
-    body: Bytes,
+    manager: &str,
+    (content_type, body): (&str, Bytes),
 ) -> ApiResult<Response> {
     let res = rp.resource;
     let fv = FieldValidation::parse(q.get("fieldValidation"))?;
-    let ct = headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
+    let ct = content_type
         .split(';')
         .next()
         .unwrap_or_default()
@@ -304,14 +326,34 @@ async fn patch(
         _ => return Err(ApiError::unsupported_media_type(&ct)),
     };
     let key = res.key(rp.namespace.as_deref(), name);
+    let server_side = ct == "application/apply-patch+yaml";
+    let api_version = res.api_version_for(&rp.version);
+    let apply = |live: Option<&Value>| {
+        managed::apply(
+            live,
+            &patch_doc,
+            manager,
+            &api_version,
+            res.kind,
+            builtin,
+            q.flag("force"),
+        )
+        .map_err(|e| match e {
+            managed::ApplyError::Conflicts(c) => ApiError::apply_conflict(
+                managed::conflict_message(&c),
+                &c.iter()
+                    .map(|c| (c.field.clone(), format!("conflict with {}", c.manager)))
+                    .collect::<Vec<_>>(),
+            ),
+            managed::ApplyError::Patch(e) => ApiError::bad_request(e.to_string()),
+        })
+    };
     // Server-side apply creates what is missing.
-    if ct == "application/apply-patch+yaml"
-        && st.store.get(&key).map_err(ApiError::internal)?.is_none()
-    {
+    if server_side && st.store.get(&key).map_err(ApiError::internal)?.is_none() {
         ensure_namespace(st, rp).await?;
         let a = st
             .admission
-            .create(res, &rp.version, rp.namespace.as_deref(), patch_doc, fv)?;
+            .create(res, &rp.version, rp.namespace.as_deref(), apply(None)?, fv)?;
         let admitted = a.object.clone();
         let stored = st.store.create(&key, a.object).await.map_err(|e| {
             st.admission.deleted(res, &admitted);
@@ -330,6 +372,7 @@ async fn patch(
             let seen = present(res, &rp.version, cur.clone());
             let mut next = seen.clone();
             match ct.as_str() {
+                "application/apply-patch+yaml" => next = apply(Some(&seen)).map_err(reject)?,
                 "application/json-patch+json" => {
                     patch::json(&mut next, &patch_doc).map_err(|e| {
                         reject(ApiError::bad_request(format!(
@@ -354,13 +397,38 @@ async fn patch(
             if a.object == *cur {
                 return Ok(Change::Keep);
             }
-            Ok(Change::Put(a.object))
+            if server_side {
+                return Ok(Change::Put(a.object));
+            }
+            Ok(Change::Put(owned(cur, a.object, sub, manager, rp)))
         })
         .await
         .map_err(|e| super::from_store(e, res, name))?
         .ok_or_else(|| ApiError::not_found(res, name))?;
     warnings.extend(objects::analysis::warnings(&st.store, res, &stored));
     Ok(respond(200, &present(res, &rp.version, stored), &warnings))
+}
+
+/// `new` with the fields this update changed owned by `manager` (status writes are not
+/// tracked).
+fn owned(
+    cur: &Value,
+    mut new: Value,
+    sub: Option<&str>,
+    manager: &str,
+    rp: &ResourcePath,
+) -> Value {
+    if sub.is_none() {
+        let res = rp.resource;
+        managed::record_update(
+            Some(cur),
+            &mut new,
+            manager,
+            &res.api_version_for(&rp.version),
+            res.kind,
+        );
+    }
+    new
 }
 
 /// An admission error travelling through the store's read-modify-write.

@@ -39,6 +39,9 @@ pub struct GetArgs {
     /// After listing, keep watching for changes.
     #[arg(short = 'w', long)]
     pub watch: bool,
+    /// Keep `metadata.managedFields` in JSON and YAML output (hidden by default, as kubectl does).
+    #[arg(long)]
+    pub show_managed_fields: bool,
 }
 
 #[derive(Debug, Args)]
@@ -273,6 +276,13 @@ pub async fn get(g: &Global, a: GetArgs) -> Result<i32> {
             }
         }
         Output::Yaml | Output::Json | Output::JsonPath(_) => {
+            if !a.show_managed_fields {
+                for o in &mut objects {
+                    if let Some(m) = o.get_mut("metadata").and_then(Value::as_object_mut) {
+                        m.remove("managedFields");
+                    }
+                }
+            }
             let single =
                 any_named && objects.len() == 1 && targets.len() == 1 && targets[0].1.len() == 1;
             let data = if single {

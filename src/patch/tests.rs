@@ -3,6 +3,7 @@
 mod apply;
 mod basic;
 mod errors;
+mod fields;
 mod merge_keys;
 mod server;
 mod three_way;

@@ -173,3 +173,10 @@ pub fn minor_of(kubectl: &str) -> Option<u32> {
         .parse()
         .ok()
 }
+
+/// The newest kubectl here (a `kubectl.1.NN` when installed, else the one on PATH).
+pub fn newest() -> String {
+    super::kubectls()
+        .pop()
+        .expect("a kubectl: tests/run.sh installs one")
+}
