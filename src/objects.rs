@@ -8,7 +8,9 @@ mod events;
 mod injection;
 pub mod managed;
 
-pub use deletion::{delete, Deleted};
+pub use deletion::{
+    delete, delete_propagating, dependents_of, owned_by, Deleted, Propagation, FOREGROUND_FINALIZER,
+};
 pub use events::{record, EventType, Note};
 use injection::inject_if_wanted;
 

@@ -173,6 +173,17 @@ fn walkthrough(kubectl: &str) {
             "{k}: {}",
             exit.stderr
         );
+        // `-it` from a terminal (`script` gives kubectl one): the shell runs on a terminal.
+        let shell = sh.run(&format!(
+            "(printf 'tty\\nexit 4\\n'; sleep 2) | script -qec 'kubectl exec -it {pod} -c istio-proxy -- bash' /dev/null"
+        ));
+        assert_eq!(shell.code, 4, "{k}: {}{}", shell.stdout, shell.stderr);
+        assert!(
+            shell.stdout.contains("/dev/pts/")
+                && shell.stdout.contains("command terminated with exit code 4"),
+            "{k}: {}",
+            shell.stdout
+        );
         let echo = sh.run_stdin(
             &format!("kubectl exec -i {pod} -c httpbin -- cat"),
             "hello\nworld\n",
@@ -477,4 +488,51 @@ fn watch_follows_a_pod_from_pending_to_gone() {
     );
     let mut watch = watch;
     assert!(watch.running(), "the watch ended:\n{}", watch.output());
+}
+
+/// `kubectl delete --cascade=orphan|foreground|background` on a Deployment and its ReplicaSet.
+#[test]
+fn delete_propagation_policies() {
+    let m = Meshlite::start();
+    let dir = tempfile::tempdir().unwrap();
+    let sh = Shell::new(&m, &newest(), dir.path());
+    sh.run("kubectl create deploy a --image=nginx:1.15 --replicas=2")
+        .ok();
+    sh.until("kubectl get pods -l app=a", 60, |o| {
+        rows(o)
+            .iter()
+            .filter(|l| l.contains(" 1/1 Running "))
+            .count()
+            == 2
+    });
+
+    // Orphan: the ReplicaSet and its pods stay, no longer owned.
+    assert_eq!(
+        sh.run("kubectl delete deploy a --cascade=orphan").ok(),
+        "deployment.apps \"a\" deleted\n"
+    );
+    let rs: serde_json::Value =
+        serde_json::from_str(sh.run("kubectl get rs -l app=a -o json").ok()).unwrap();
+    let rs = &rs["items"][0];
+    assert!(rs["metadata"].get("ownerReferences").is_none(), "{rs}");
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let pods = sh.run("kubectl get pods -l app=a").ok().to_string();
+    assert_eq!(rows(&pods).len(), 3, "{pods}");
+
+    // Foreground: delete returns once the pods are gone too.
+    let name = rs["metadata"]["name"].as_str().unwrap();
+    assert_eq!(
+        sh.run(&format!("kubectl delete rs {name} --cascade=foreground"))
+            .ok(),
+        format!("replicaset.apps \"{name}\" deleted\n")
+    );
+    let left = sh.run("kubectl get pods -l app=a");
+    assert_eq!(left.ok(), "", "{}", left.stderr);
+    assert_eq!(left.stderr, "No resources found in default namespace.\n");
+
+    // Background (kubectl's default): the dependents follow.
+    sh.run("kubectl create deploy b --image=nginx:1.15").ok();
+    sh.until("kubectl get pods -l app=b", 60, |o| o.contains(" Running "));
+    sh.run("kubectl delete deploy b").ok();
+    sh.until("kubectl get rs,pods -l app=b -o name", 60, |o| o.is_empty());
 }

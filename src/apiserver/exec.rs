@@ -2,6 +2,7 @@
 //! `v4.channel.k8s.io`), server side, running the command as a local process.
 
 mod status;
+mod tty;
 
 #[cfg(test)]
 pub(crate) mod tests;
@@ -196,14 +197,23 @@ pub async fn serve(
     };
     let _ = tx.send(frame(ready, &[])).await;
 
-    cmd.stdin(pipe_if(query.stdin))
-        .stdout(pipe_if(query.stdout))
-        .stderr(pipe_if(query.stderr))
-        .kill_on_drop(true);
     let program = cmd.as_std().get_program().to_string_lossy().into_owned();
-    match cmd.spawn() {
-        Ok(child) => {
-            let Some((status, reader)) = run_child(child, source, protocol, &tx).await else {
+    let terminal = match query.tty {
+        true => tty::attach(&mut cmd).map(Some),
+        false => {
+            cmd.stdin(pipe_if(query.stdin))
+                .stdout(pipe_if(query.stdout))
+                .stderr(pipe_if(query.stderr));
+            Ok(None)
+        }
+    };
+    let spawned = terminal.and_then(|t| cmd.kill_on_drop(true).spawn().map(|c| (c, t)));
+    // The command holds the terminal's slave side; ours must close for the output to end.
+    drop(cmd);
+    match spawned {
+        Ok((child, terminal)) => {
+            let streams = Streams::of(child, terminal, query.stdin).await;
+            let Some((status, reader)) = run_child(streams, source, protocol, &tx).await else {
                 return;
             };
             finish(tx, writer, status).await;
@@ -217,32 +227,84 @@ pub async fn serve(
     }
 }
 
+/// A started command's streams: its pipes, or one terminal carrying input and output.
+struct Streams {
+    child: tokio::process::Child,
+    input: Option<Input>,
+    /// Each output with its channel.
+    outputs: Vec<(Output, u8)>,
+    /// Output comes from a terminal, which stays open while anything the command started holds
+    /// it; after the command exits, what is left is read for a moment only.
+    terminal: bool,
+}
+
+type Input = Box<dyn tokio::io::AsyncWrite + Unpin + Send>;
+type Output = Box<dyn AsyncRead + Unpin + Send>;
+
+/// How long a terminal's last output is waited for after its command exits.
+const TERMINAL_DRAIN: std::time::Duration = std::time::Duration::from_secs(1);
+
+impl Streams {
+    async fn of(
+        mut child: tokio::process::Child,
+        terminal: Option<tokio::fs::File>,
+        stdin: bool,
+    ) -> Streams {
+        match terminal {
+            Some(master) => {
+                let reader = master.try_clone().await.ok();
+                Streams {
+                    child,
+                    input: stdin.then(|| Box::new(master) as Input),
+                    outputs: reader
+                        .map(|r| (Box::new(r) as Output, CHANNEL_STDOUT))
+                        .into_iter()
+                        .collect(),
+                    terminal: true,
+                }
+            }
+            None => {
+                let input = child.stdin.take().map(|i| Box::new(i) as Input);
+                let out = child
+                    .stdout
+                    .take()
+                    .map(|o| (Box::new(o) as Output, CHANNEL_STDOUT));
+                let err = child
+                    .stderr
+                    .take()
+                    .map(|e| (Box::new(e) as Output, CHANNEL_STDERR));
+                Streams {
+                    child,
+                    input,
+                    outputs: out.into_iter().chain(err).collect(),
+                    terminal: false,
+                }
+            }
+        }
+    }
+}
+
 /// Connects a started command to the socket until it exits; returns its status and the task
 /// reading the client, or `None` when the client went away (the command is then killed).
 async fn run_child(
-    mut child: tokio::process::Child,
+    streams: Streams,
     source: futures::stream::SplitStream<WebSocket>,
     protocol: &'static str,
     tx: &mpsc::Sender<Message>,
 ) -> Option<(serde_json::Value, tokio::task::JoinHandle<()>)> {
+    let Streams {
+        mut child,
+        input,
+        outputs,
+        terminal,
+    } = streams;
     let (gone_tx, gone_rx) = oneshot::channel();
     let close_signals = protocol == PROTOCOL_V5;
-    let reader = tokio::spawn(read_input(
-        source,
-        child.stdin.take(),
-        close_signals,
-        gone_tx,
-    ));
-    let outputs = [
-        child
-            .stdout
-            .take()
-            .map(|out| tokio::spawn(send_output(out, CHANNEL_STDOUT, tx.clone()))),
-        child
-            .stderr
-            .take()
-            .map(|err| tokio::spawn(send_output(err, CHANNEL_STDERR, tx.clone()))),
-    ];
+    let reader = tokio::spawn(read_input(source, input, close_signals, gone_tx));
+    let outputs: Vec<_> = outputs
+        .into_iter()
+        .map(|(out, channel)| tokio::spawn(send_output(out, channel, tx.clone())))
+        .collect();
     let exit = tokio::select! {
         exit = child.wait() => exit,
         _ = gone_rx => {
@@ -252,8 +314,17 @@ async fn run_child(
         }
     };
     // Output still in the pipes belongs before the status.
-    for output in outputs.into_iter().flatten() {
-        let _ = output.await;
+    for mut output in outputs {
+        if terminal {
+            if tokio::time::timeout(TERMINAL_DRAIN, &mut output)
+                .await
+                .is_err()
+            {
+                output.abort();
+            }
+        } else {
+            let _ = output.await;
+        }
     }
     let status = match exit {
         Ok(exit) => match exit_code_of(exit) {
@@ -344,7 +415,7 @@ async fn send_output(mut pipe: impl AsyncRead + Unpin, channel: u8, tx: mpsc::Se
 /// ignored. Reports on `gone` when the client closes the connection.
 async fn read_input(
     mut source: futures::stream::SplitStream<WebSocket>,
-    mut stdin: Option<tokio::process::ChildStdin>,
+    mut stdin: Option<Input>,
     close_signals: bool,
     gone: oneshot::Sender<()>,
 ) {

@@ -458,7 +458,8 @@ async fn delete(st: &AppState, rp: &ResourcePath, name: &str, body: Bytes) -> Ap
         delete_namespace_contents(st, name).await?;
     }
     let grace = opts.get("gracePeriodSeconds").and_then(Value::as_i64);
-    let gone = objects::delete(
+    let policy = objects::Propagation::from_options(&opts).map_err(ApiError::bad_request)?;
+    let gone = objects::delete_propagating(
         &st.store,
         &st.admission,
         res,
@@ -466,6 +467,7 @@ async fn delete(st: &AppState, rp: &ResourcePath, name: &str, body: Bytes) -> Ap
         name,
         precondition.as_deref(),
         grace,
+        policy,
     )
     .await
     .map_err(|e| super::from_store(e, res, name))?

@@ -93,7 +93,7 @@ async fn reconcile_namespace(
     let (deployments, _) = store.list(&in_ns(deploys))?;
     let (replicasets, _) = store.list(&in_ns(rses))?;
     let (pods, _) = store.list(&in_ns(pods_res))?;
-    for d in &deployments {
+    for d in deployments.iter().filter(|d| !terminating(d)) {
         for action in deployment::reconcile(d, &replicasets, &pods, now) {
             match action {
                 deployment::Action::CreateReplicaSet(rs) => {
@@ -148,7 +148,7 @@ async fn reconcile_namespace(
         }
     }
     let (replicasets, _) = store.list(&in_ns(rses))?;
-    for rs in &replicasets {
+    for rs in replicasets.iter().filter(|r| !terminating(r)) {
         for action in replicaset::reconcile(rs, &pods, now) {
             match action {
                 replicaset::Action::CreatePod(p) => {
@@ -184,15 +184,22 @@ async fn reconcile_namespace(
         }
     }
     sync_endpoints(store, admission, ns, &pods).await?;
-    // Garbage collection: objects whose controlling owner no longer exists.
+    // Garbage collection: objects whose controlling owner no longer exists or is being
+    // deleted. Dependents of an owner deleted in the foreground go in the foreground too.
     let owners: HashSet<String> = deployments
         .iter()
         .chain(replicasets.iter())
+        .filter(|o| !terminating(o))
         .filter_map(|o| {
             o.pointer("/metadata/uid")
                 .and_then(Value::as_str)
                 .map(str::to_string)
         })
+        .collect();
+    let foreground: Vec<&str> = deployments
+        .iter()
+        .chain(replicasets.iter())
+        .filter_map(foreground_uid)
         .collect();
     for (res, objs) in [(rses, &replicasets), (pods_res, &pods)] {
         for o in objs.iter() {
@@ -214,11 +221,86 @@ async fn reconcile_namespace(
                         .is_some_and(|u| !owners.contains(u))
                 });
             if orphaned {
-                delete(store, admission, res, ns, meta::name(o)).await;
+                let policy = match foreground.iter().any(|uid| objects::owned_by(o, uid)) {
+                    true => objects::Propagation::Foreground,
+                    false => objects::Propagation::Background,
+                };
+                let name = meta::name(o);
+                if let Err(e) = objects::delete_propagating(
+                    store,
+                    admission,
+                    res,
+                    Some(ns),
+                    name,
+                    None,
+                    None,
+                    policy,
+                )
+                .await
+                {
+                    tracing::debug!(error = %e, name, "controller delete skipped");
+                }
             }
         }
     }
+    finish_foreground_deletions(store, admission, ns, &deployments, &replicasets, &pods).await;
     Ok(())
+}
+
+/// Whether `obj` is being deleted.
+fn terminating(obj: &Value) -> bool {
+    obj.pointer("/metadata/deletionTimestamp").is_some()
+}
+
+/// The uid of `obj` if it waits for its dependents (the `foregroundDeletion` finalizer).
+fn foreground_uid(obj: &Value) -> Option<&str> {
+    let waits = obj
+        .pointer("/metadata/finalizers")
+        .and_then(Value::as_array)
+        .is_some_and(|f| f.iter().any(|f| f == objects::FOREGROUND_FINALIZER));
+    waits
+        .then(|| obj.pointer("/metadata/uid").and_then(Value::as_str))
+        .flatten()
+}
+
+/// Remove owners deleted in the foreground once none of their dependents is left.
+async fn finish_foreground_deletions(
+    store: &Store,
+    admission: &Admission,
+    ns: &str,
+    deployments: &[Value],
+    replicasets: &[Value],
+    pods: &[Value],
+) {
+    for (owner, dependents) in deployments
+        .iter()
+        .map(|d| (d, replicasets))
+        .chain(replicasets.iter().map(|r| (r, pods)))
+    {
+        let Some(uid) = foreground_uid(owner) else {
+            continue;
+        };
+        if dependents.iter().any(|d| objects::owned_by(d, uid)) {
+            continue;
+        }
+        let Some(res) = crate::api::resources::by_kind(
+            owner
+                .get("apiVersion")
+                .and_then(Value::as_str)
+                .unwrap_or("apps/v1"),
+            owner
+                .get("kind")
+                .and_then(Value::as_str)
+                .unwrap_or_default(),
+        ) else {
+            continue;
+        };
+        let key = res.key(Some(ns), meta::name(owner));
+        match store.delete(&key, None).await {
+            Ok(gone) => admission.deleted(res, &gone),
+            Err(e) => tracing::debug!(error = %e, "foreground deletion not finished yet"),
+        }
+    }
 }
 
 fn replicas(obj: &Value) -> i64 {

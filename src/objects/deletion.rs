@@ -98,3 +98,147 @@ pub async fn delete(
     admission.deleted(res, &gone);
     Ok(Deleted::Gone(gone))
 }
+
+/// The finalizer that holds an object deleted in the foreground until its dependents are gone.
+pub const FOREGROUND_FINALIZER: &str = "foregroundDeletion";
+
+/// What happens to the dependents of a deleted object (`DeleteOptions.propagationPolicy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Propagation {
+    /// The object goes at once; the garbage collector removes its dependents afterwards.
+    Background,
+    /// The object stays, terminating, until the garbage collector has removed its dependents.
+    Foreground,
+    /// The dependents stay, with their owner reference removed.
+    Orphan,
+}
+
+// === impl Propagation ===
+
+impl Propagation {
+    /// From `DeleteOptions`: `propagationPolicy`, or the older `orphanDependents`.
+    pub fn from_options(opts: &Value) -> Result<Propagation, String> {
+        match opts.get("propagationPolicy").and_then(Value::as_str) {
+            Some("Background") => Ok(Propagation::Background),
+            Some("Foreground") => Ok(Propagation::Foreground),
+            Some("Orphan") => Ok(Propagation::Orphan),
+            Some(other) => Err(format!(
+                "propagationPolicy: Unsupported value: \"{other}\": supported values: \"Foreground\", \"Background\", \"Orphan\""
+            )),
+            None if opts.get("orphanDependents").and_then(Value::as_bool) == Some(true) => {
+                Ok(Propagation::Orphan)
+            }
+            None => Ok(Propagation::Background),
+        }
+    }
+}
+
+/// The resource whose objects `kind` controls (through a controller owner reference).
+pub fn dependents_of(kind: &str) -> Option<&'static Resource> {
+    match kind {
+        "Deployment" => crate::api::resources::by_kind("apps/v1", "ReplicaSet"),
+        "ReplicaSet" => Some(crate::api::resources::core("pods")),
+        _ => None,
+    }
+}
+
+/// Whether `obj` has an owner reference to `uid`.
+pub fn owned_by(obj: &Value, uid: &str) -> bool {
+    obj.pointer("/metadata/ownerReferences")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .any(|r| r.get("uid").and_then(Value::as_str) == Some(uid))
+}
+
+/// Delete with a propagation policy. Background is [`delete`]; Foreground marks the object
+/// terminating with the `foregroundDeletion` finalizer (the controllers finish it); Orphan
+/// first removes the object's owner references from its dependents.
+#[allow(clippy::too_many_arguments)]
+pub async fn delete_propagating(
+    store: &Store,
+    admission: &Admission,
+    res: &Resource,
+    ns: Option<&str>,
+    name: &str,
+    precondition: Option<&str>,
+    grace: Option<i64>,
+    policy: Propagation,
+) -> Result<Deleted, StoreError> {
+    let Some(dependents) = dependents_of(res.kind) else {
+        return delete(store, admission, res, ns, name, precondition, grace).await;
+    };
+    match policy {
+        Propagation::Background => {
+            delete(store, admission, res, ns, name, precondition, grace).await
+        }
+        Propagation::Foreground => {
+            let marked = store
+                .mutate(&res.key(ns, name), |cur| {
+                    let cur = cur.ok_or(StoreError::NotFound)?;
+                    crate::store::check_precondition(cur, precondition)?;
+                    let mut next = cur.clone();
+                    let m = meta::metadata_mut(&mut next);
+                    m.entry("deletionTimestamp")
+                        .or_insert_with(|| json!(meta::now_rfc3339()));
+                    m.entry("deletionGracePeriodSeconds").or_insert(json!(0));
+                    let finalizers = m.entry("finalizers").or_insert_with(|| json!([]));
+                    if let Some(list) = finalizers.as_array_mut() {
+                        if !list.iter().any(|f| f == FOREGROUND_FINALIZER) {
+                            list.push(json!(FOREGROUND_FINALIZER));
+                        }
+                    }
+                    Ok(if next == *cur {
+                        Change::Keep
+                    } else {
+                        Change::Put(next)
+                    })
+                })
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            Ok(Deleted::Terminating(marked))
+        }
+        Propagation::Orphan => {
+            let key = res.key(ns, name);
+            let owner = store.get(&key)?.ok_or(StoreError::NotFound)?;
+            let uid = owner
+                .pointer("/metadata/uid")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let prefix = match ns {
+                Some(ns) => format!("{}{ns}/", dependents.key_prefix()),
+                None => dependents.key_prefix(),
+            };
+            let (objs, _) = store.list(&prefix)?;
+            for o in objs.iter().filter(|o| owned_by(o, &uid)) {
+                let dep_ns = meta::namespace(o).unwrap_or("default").to_string();
+                super::edit(
+                    store,
+                    admission,
+                    dependents,
+                    &dep_ns,
+                    meta::name(o),
+                    None,
+                    |d| {
+                        if let Some(refs) = d
+                            .pointer_mut("/metadata/ownerReferences")
+                            .and_then(Value::as_array_mut)
+                        {
+                            refs.retain(|r| r.get("uid").and_then(Value::as_str) != Some(&uid));
+                        }
+                        let m = meta::metadata_mut(d);
+                        if m.get("ownerReferences")
+                            .and_then(Value::as_array)
+                            .is_some_and(Vec::is_empty)
+                        {
+                            m.remove("ownerReferences");
+                        }
+                    },
+                )
+                .await;
+            }
+            delete(store, admission, res, ns, name, precondition, grace).await
+        }
+    }
+}
