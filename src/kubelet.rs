@@ -16,6 +16,7 @@ pub mod ports;
 pub mod probe;
 pub mod process;
 pub mod program;
+pub mod ps;
 pub mod status;
 mod sync;
 

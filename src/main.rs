@@ -28,6 +28,10 @@ fn main() {
         .and_then(|a| std::path::Path::new(a).file_name())
         .and_then(|n| n.to_str())
         .unwrap_or_default();
+    // …and `ps` in a container lists that container's processes only.
+    if invoked_as == "ps" {
+        std::process::exit(meshlite::kubelet::ps::run(&args[1..]));
+    }
     let cli = if invoked_as == "curl" {
         let mut argv = vec!["meshlite".to_string(), "sample".into(), "curl".into()];
         argv.extend(args.iter().skip(1).cloned());

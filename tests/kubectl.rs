@@ -164,6 +164,15 @@ fn walkthrough(kubectl: &str) {
             "{k}: {}",
             exec.stdout
         );
+        // Only the container's own processes, as in its PID namespace: not the app beside it,
+        // not the machine's.
+        assert!(
+            exec.stdout.starts_with("USER ")
+                && !exec.stdout.contains("sample httpbin")
+                && !exec.stdout.contains(" up "),
+            "{k}: {}",
+            exec.stdout
+        );
         let exit = sh.run(&format!(
             "kubectl exec {pod} -c istio-proxy -- sh -c 'exit 3'"
         ));

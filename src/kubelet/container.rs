@@ -98,7 +98,17 @@ pub(super) async fn run(
             return Outcome::Stopped;
         }
         let ctx = shared.env_context(&pod, &spec);
-        let environment = env::build(&pod.pod, &spec, &ctx);
+        let mut environment = env::build(&pod.pod, &spec, &ctx);
+        // Marks the container's processes, and what `exec` starts in it, for its `ps`.
+        environment.push((
+            super::ps::CONTAINER_ENV.into(),
+            format!(
+                "{}/{}/{}/{name}",
+                shared.marker,
+                meta::namespace(&pod.pod).unwrap_or_default(),
+                meta::name(&pod.pod)
+            ),
+        ));
         let program = match program::resolve(&spec, &shared.exe, &environment) {
             Ok(p) => p,
             Err(nr) => {

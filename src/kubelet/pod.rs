@@ -30,10 +30,13 @@ pub(super) async fn run(shared: Arc<Shared>, pod: Value, stop: watch::Receiver<O
     if let Err(e) = std::fs::create_dir_all(&bin) {
         tracing::warn!(error = %e, "cannot create the pod's working folder {}", workdir.display());
     }
-    // The built-in curl, first on every container's PATH.
-    let curl = bin.join("curl");
-    if !curl.exists() {
-        let _ = std::os::unix::fs::symlink(&shared.exe, &curl);
+    // The built-in curl, and a `ps` that lists only the container's processes, first on
+    // every container's PATH.
+    for tool in ["curl", "ps"] {
+        let link = bin.join(tool);
+        if !link.exists() {
+            let _ = std::os::unix::fs::symlink(&shared.exe, &link);
+        }
     }
     let ctx = Arc::new(PodContext {
         restart_policy: pod
