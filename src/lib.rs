@@ -10,9 +10,9 @@
 //! to the store; everything else reads the store through watches.
 //!
 //! - [`api`]: the object model — resource catalogue, metadata helpers, selectors, validation,
-//!   `Status` errors and server-side tables. Pure: no I/O.
-//! - [`patch`]: JSON merge patch, JSON patch and strategic merge patch, and the three-way patch
-//!   that client-side apply sends. Pure.
+//!   `Status` errors, server-side tables and protobuf request bodies. Pure: no I/O.
+//! - [`patch`]: JSON merge patch, JSON patch and strategic merge patch, the three-way patch
+//!   that client-side apply sends, and server-side apply's field sets. Pure.
 //! - [`store`]: sled-backed objects with one global revision, optimistic concurrency, group
 //!   commit (a write is acknowledged once durable) and watch history.
 //! - [`admission`]: defaults, names, system metadata, Service address allocation and
@@ -23,11 +23,11 @@
 //! - [`cli`]: the kubectl-like command line and its printers.
 //! - [`datadir`]: where state lives on disk.
 //! - [`objects`]: how components inside `up` write — through admission into the store, plus
-//!   Events and graceful pod deletion.
+//!   Events, deletion (graceful pods, propagation policies) and managed fields.
 //! - [`controllers`]: what Deployments, ReplicaSets and Endpoints need done (pure reconcile →
 //!   actions) and the loop that applies it.
 //! - [`kubelet`]: the pod runtime — pods as local processes that cannot outlive `up`, host
-//!   ports, environment, probes, restarts, logs, status.
+//!   ports, environment, probes, restarts, logs, status, and `ps` as a container sees it.
 //! - [`serviceproxy`]: Services on 127.0.0.1 — a listener per Service port, and the HTTP proxy
 //!   that resolves Service names for pods.
 //! - [`inject`]: Istio's sidecar injection (pure), for `kube-inject` and automatic injection.
