@@ -37,36 +37,23 @@ spec:
         env: [{name: KEEP, value: "1"}, {name: DROP, value: "2"}]
         ports: [{containerPort: 8080}]
 "#;
-    let v2 = r#"apiVersion: v1
-kind: Service
-metadata: {name: web, labels: {app: web}}
-spec:
-  selector: {app: web}
-  ports: [{name: http, port: 8001, targetPort: 9090}]
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-      - name: app
-        image: docker.io/mccutchen/go-httpbin:v2.15.0
-        env: [{name: KEEP, value: "1"}]
-        ports: [{containerPort: 9090}]
-      - name: helper
-        image: nginx:1.15
-"#;
+    // A port changed, an env var removed, a container added.
+    let v2 = v1
+        .replace(
+            "port: 8000, targetPort: 8080",
+            "port: 8001, targetPort: 9090",
+        )
+        .replace(r#", {name: DROP, value: "2"}"#, "")
+        .replace(
+            "containerPort: 8080}]",
+            "containerPort: 9090}]\n      - name: helper\n        image: nginx:1.15",
+        );
     std::fs::write(dir.path().join("web.yaml"), v1).unwrap();
     assert_eq!(
         sh.run("kubectl apply -f web.yaml").ok(),
         "service/web created\ndeployment.apps/web created\n"
     );
-    std::fs::write(dir.path().join("web.yaml"), v2).unwrap();
+    std::fs::write(dir.path().join("web.yaml"), &v2).unwrap();
     assert_eq!(
         sh.run("kubectl apply -f web.yaml").ok(),
         "service/web configured\ndeployment.apps/web configured\n"
