@@ -182,13 +182,15 @@ fn walkthrough(kubectl: &str) {
             "{k}: {}",
             exit.stderr
         );
-        // `-it` from a terminal (`script` gives kubectl one): the shell runs on a terminal.
+        // `-it` from a terminal (`script` gives kubectl one, 132×50): the shell runs on a
+        // terminal of that size.
         let shell = sh.run(&format!(
-            "(printf 'tty\\nexit 4\\n'; sleep 2) | script -qec 'kubectl exec -it {pod} -c istio-proxy -- bash' /dev/null"
+            "(printf 'tty\\nstty size\\nexit 4\\n'; sleep 2) | script -qec 'stty cols 132 rows 50; kubectl exec -it {pod} -c istio-proxy -- bash' /dev/null"
         ));
         assert_eq!(shell.code, 4, "{k}: {}{}", shell.stdout, shell.stderr);
         assert!(
             shell.stdout.contains("/dev/pts/")
+                && shell.stdout.contains("50 132\r\n")
                 && shell.stdout.contains("command terminated with exit code 4"),
             "{k}: {}",
             shell.stdout

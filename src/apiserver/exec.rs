@@ -236,6 +236,8 @@ struct Streams {
     /// Output comes from a terminal, which stays open while anything the command started holds
     /// it; after the command exits, what is left is read for a moment only.
     terminal: bool,
+    /// The terminal's device, which resize messages apply to.
+    device: Option<std::path::PathBuf>,
 }
 
 type Input = Box<dyn tokio::io::AsyncWrite + Unpin + Send>;
@@ -247,11 +249,11 @@ const TERMINAL_DRAIN: std::time::Duration = std::time::Duration::from_secs(1);
 impl Streams {
     async fn of(
         mut child: tokio::process::Child,
-        terminal: Option<tokio::fs::File>,
+        terminal: Option<tty::Terminal>,
         stdin: bool,
     ) -> Streams {
         match terminal {
-            Some(master) => {
+            Some(tty::Terminal { master, device }) => {
                 let reader = master.try_clone().await.ok();
                 Streams {
                     child,
@@ -261,6 +263,7 @@ impl Streams {
                         .into_iter()
                         .collect(),
                     terminal: true,
+                    device,
                 }
             }
             None => {
@@ -278,6 +281,7 @@ impl Streams {
                     input,
                     outputs: out.into_iter().chain(err).collect(),
                     terminal: false,
+                    device: None,
                 }
             }
         }
@@ -297,10 +301,11 @@ async fn run_child(
         input,
         outputs,
         terminal,
+        device,
     } = streams;
     let (gone_tx, gone_rx) = oneshot::channel();
     let close_signals = protocol == PROTOCOL_V5;
-    let reader = tokio::spawn(read_input(source, input, close_signals, gone_tx));
+    let reader = tokio::spawn(read_input(source, input, device, close_signals, gone_tx));
     let outputs: Vec<_> = outputs
         .into_iter()
         .map(|(out, channel)| tokio::spawn(send_output(out, channel, tx.clone())))
@@ -411,11 +416,13 @@ async fn send_output(mut pipe: impl AsyncRead + Unpin, channel: u8, tx: mpsc::Se
     }
 }
 
-/// Reads the client's messages: stdin data and its close signal; resize and unknown channels are
-/// ignored. Reports on `gone` when the client closes the connection.
+/// Reads the client's messages: stdin data, its close signal and terminal size changes (applied
+/// when the command runs on a terminal); unknown channels are ignored. Reports on `gone` when the
+/// client closes the connection.
 async fn read_input(
     mut source: futures::stream::SplitStream<WebSocket>,
     mut stdin: Option<Input>,
+    device: Option<std::path::PathBuf>,
     close_signals: bool,
     gone: oneshot::Sender<()>,
 ) {
@@ -435,6 +442,11 @@ async fn read_input(
                 }
             }
             (Some(&CHANNEL_CLOSE), Some([CHANNEL_STDIN])) if close_signals => stdin = None,
+            (Some(&CHANNEL_RESIZE), Some(size)) => {
+                if let Some(device) = &device {
+                    tty::resize(device, size).await;
+                }
+            }
             _ => {}
         }
     }
