@@ -223,6 +223,18 @@ fn server_side_apply_owns_conflicts_and_removes() {
     sh.run("kubectl apply --server-side -f web.yaml").ok();
     assert_eq!(object(&sh, "deploy/web")["metadata"]["generation"], 4);
 
+    // Scaling writes spec.replicas through the scale subresource; its manager is the client's
+    // program name (kubectl sets no fieldManager there), and the next apply conflicts with it.
+    sh.run("kubectl scale deploy web --replicas=2").ok();
+    let refused = sh.run("kubectl apply --server-side -f web.yaml");
+    assert!(
+        refused
+            .fails()
+            .contains(r#" with subresource "scale" using apps/v1: .spec.replicas"#),
+        "{}",
+        refused.stderr
+    );
+
     // Istio kinds, whose lists are atomic.
     let gw = support::examples().join("httpbin/httpbin-gateway.yaml");
     assert_eq!(

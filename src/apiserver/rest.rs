@@ -250,8 +250,8 @@ async fn create(
         None,
         &mut object,
         manager,
-        &res.api_version_for(&rp.version),
-        res.kind,
+        (&res.api_version_for(&rp.version), res.kind),
+        None,
     );
     let name = meta::name(&object).to_string();
     let key = res.key(meta::namespace(&object), &name);
@@ -424,8 +424,8 @@ fn owned(
             Some(cur),
             &mut new,
             manager,
-            &res.api_version_for(&rp.version),
-            res.kind,
+            (&res.api_version_for(&rp.version), res.kind),
+            None,
         );
     }
     new

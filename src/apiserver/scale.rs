@@ -6,6 +6,7 @@ use crate::admission::FieldValidation;
 use crate::api::meta;
 use crate::api::status::{ApiError, ApiResult};
 use crate::apiserver::path::ResourcePath;
+use crate::objects::managed;
 use crate::patch;
 use crate::store::{Change, Error as StoreError};
 use axum::http::HeaderMap;
@@ -94,15 +95,29 @@ pub async fn update(
             let replicas = scale.pointer("/spec/replicas").cloned().unwrap_or(json!(0));
             let mut next = cur.clone();
             next["spec"]["replicas"] = replicas;
-            let a = st
+            let mut a = st
                 .admission
                 .update(res, res.version(), cur, next, None, fv)
                 .map_err(reject)?;
-            Ok(if a.object == *cur {
-                Change::Keep
-            } else {
-                Change::Put(a.object)
-            })
+            if a.object == *cur {
+                return Ok(Change::Keep);
+            }
+            // `spec.replicas` now belongs to whoever scaled, through the subresource.
+            let manager = managed::manager_of(
+                q.get("fieldManager"),
+                headers
+                    .get(axum::http::header::USER_AGENT)
+                    .and_then(|v| v.to_str().ok()),
+            );
+            let api_version = res.api_version_for(res.version());
+            managed::record_update(
+                Some(cur),
+                &mut a.object,
+                &manager,
+                (&api_version, res.kind),
+                Some("scale"),
+            );
+            Ok(Change::Put(a.object))
         })
         .await
         .map_err(|e| super::from_store(e, res, name))?

@@ -27,6 +27,8 @@ struct Entry {
     manager: String,
     operation: String,
     api_version: String,
+    /// The subresource written through (`scale`), if not the object itself.
+    subresource: Option<String>,
     time: String,
     fields: FieldSet,
 }
@@ -62,16 +64,16 @@ pub fn manager_of(field_manager: Option<&str>, user_agent: Option<&str>) -> Stri
     }
 }
 
-/// Record an update (create, replace or a non-apply patch) by `manager` of `old` into `new`:
-/// the manager takes over every field it changed. Managed fields the client sent itself
-/// (kubectl does so to hand client-side-apply fields over to server-side apply) are kept as
-/// the starting point.
+/// Record an update (create, replace or a non-apply patch) by `manager` of `old` into `new`,
+/// through `subresource` if any (`scale`): the manager takes over every field it changed.
+/// Managed fields the client sent itself (kubectl does so to hand client-side-apply fields
+/// over to server-side apply) are kept as the starting point.
 pub fn record_update(
     old: Option<&Value>,
     new: &mut Value,
     manager: &str,
-    api_version: &str,
-    kind: &str,
+    (api_version, kind): (&str, &str),
+    subresource: Option<&str>,
 ) {
     let empty = json!({});
     let old = old.unwrap_or(&empty);
@@ -87,10 +89,12 @@ pub fn record_update(
         e.fields = e.fields.difference(&taken);
     }
     if !changed.is_empty() {
-        match entries
-            .iter_mut()
-            .find(|e| e.manager == manager && e.operation == UPDATE && e.api_version == api_version)
-        {
+        match entries.iter_mut().find(|e| {
+            e.manager == manager
+                && e.operation == UPDATE
+                && e.api_version == api_version
+                && e.subresource.as_deref() == subresource
+        }) {
             Some(e) => {
                 e.fields = e.fields.union(&changed);
                 e.time = meta::now_rfc3339();
@@ -99,6 +103,7 @@ pub fn record_update(
                 manager: manager.into(),
                 operation: UPDATE.into(),
                 api_version: api_version.into(),
+                subresource: subresource.map(str::to_string),
                 time: meta::now_rfc3339(),
                 fields: changed,
             }),
@@ -309,18 +314,23 @@ fn apply_entry(manager: &str, api_version: &str, fields: FieldSet) -> Entry {
         manager: manager.into(),
         operation: APPLY.into(),
         api_version: api_version.into(),
+        subresource: None,
         time: meta::now_rfc3339(),
         fields,
     }
 }
 
-/// `"kubectl-client-side-apply" using apps/v1` for updates, `"kubectl"` for applies.
+/// `"kubectl-client-side-apply" using apps/v1` for updates, `"kubectl"` for applies, with
+/// `with subresource "scale"` after the name when written through one.
 fn describe(e: &Entry) -> String {
-    if e.operation == UPDATE {
-        format!("{:?} using {}", e.manager, e.api_version)
-    } else {
-        format!("{:?}", e.manager)
+    let mut who = format!("{:?}", e.manager);
+    if let Some(sub) = &e.subresource {
+        who.push_str(&format!(" with subresource {sub:?}"));
     }
+    if e.operation == UPDATE {
+        who.push_str(&format!(" using {}", e.api_version));
+    }
+    who
 }
 
 fn read(v: &Value) -> Vec<Entry> {
@@ -337,6 +347,10 @@ fn read(v: &Value) -> Vec<Entry> {
             manager: text(e, "manager"),
             operation: text(e, "operation"),
             api_version: text(e, "apiVersion"),
+            subresource: e
+                .get("subresource")
+                .and_then(Value::as_str)
+                .map(str::to_string),
             time: text(e, "time"),
             fields: FieldSet::from_fields_v1(e.get("fieldsV1").unwrap_or(&Value::Null)),
         })
@@ -348,14 +362,18 @@ fn write(obj: &mut Value, entries: Vec<Entry>) {
         .into_iter()
         .filter(|e| !e.fields.is_empty())
         .map(|e| {
-            json!({
+            let mut v = json!({
                 "manager": e.manager,
                 "operation": e.operation,
                 "apiVersion": e.api_version,
                 "time": e.time,
                 "fieldsType": "FieldsV1",
                 "fieldsV1": e.fields.to_fields_v1(),
-            })
+            });
+            if let Some(sub) = e.subresource {
+                v["subresource"] = Value::String(sub);
+            }
+            v
         })
         .collect();
     let Some(obj) = obj.as_object_mut() else {

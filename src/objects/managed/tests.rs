@@ -26,7 +26,13 @@ fn managers(obj: &Value) -> Vec<String> {
 #[test]
 fn updates_take_over_the_fields_they_change() {
     let mut created = cm(json!({"a": "1", "b": "2"}));
-    record_update(None, &mut created, "kubectl-create", "v1", "ConfigMap");
+    record_update(
+        None,
+        &mut created,
+        "kubectl-create",
+        ("v1", "ConfigMap"),
+        None,
+    );
     assert_eq!(managers(&created), ["kubectl-create/Update"]);
     let mut edited = created.clone();
     edited["data"]["a"] = json!("9");
@@ -34,8 +40,8 @@ fn updates_take_over_the_fields_they_change() {
         Some(&created),
         &mut edited,
         "kubectl-edit",
-        "v1",
-        "ConfigMap",
+        ("v1", "ConfigMap"),
+        None,
     );
     assert_eq!(
         managers(&edited),
@@ -47,7 +53,13 @@ fn updates_take_over_the_fields_they_change() {
     // Taking the last field of a manager drops its entry.
     let mut again = edited.clone();
     again["data"]["b"] = json!("8");
-    record_update(Some(&edited), &mut again, "kubectl-edit", "v1", "ConfigMap");
+    record_update(
+        Some(&edited),
+        &mut again,
+        "kubectl-edit",
+        ("v1", "ConfigMap"),
+        None,
+    );
     assert_eq!(managers(&again), ["kubectl-edit/Update"]);
 }
 
@@ -66,7 +78,7 @@ fn applies_conflict_unless_forced_and_remove_what_they_stop_applying() {
     assert_eq!(managers(&live), ["mine/Apply"]);
     let before = live.clone();
     live["data"]["a"] = json!("7");
-    record_update(Some(&before), &mut live, "other", "v1", "ConfigMap");
+    record_update(Some(&before), &mut live, "other", ("v1", "ConfigMap"), None);
     match apply(
         Some(&live),
         &cm(json!({"a": "1", "b": "2"})),
