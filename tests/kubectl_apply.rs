@@ -286,3 +286,53 @@ fn server_side_apply_takes_over_from_client_side_apply() {
         managers(&obj)
     );
 }
+
+/// `kubectl diff` and `--dry-run=server` compute on the server and store nothing.
+#[test]
+fn dry_runs_and_diff_change_nothing() {
+    let m = Meshlite::start();
+    let dir = tempfile::tempdir().unwrap();
+    let sh = Shell::new(&m, &newest(), dir.path());
+    let file = dir.path().join("web.yaml");
+    std::fs::write(&file, deployment(1, r#"[{name: A, value: "1"}]"#)).unwrap();
+    sh.run("kubectl apply -f web.yaml").ok();
+    std::fs::write(&file, deployment(4, r#"[{name: A, value: "1"}]"#)).unwrap();
+    let replicas = || object(&sh, "deploy/web")["spec"]["replicas"].clone();
+
+    let diff = sh.run("kubectl diff -f web.yaml");
+    assert_eq!(diff.code, 1, "{}{}", diff.stdout, diff.stderr);
+    assert!(
+        diff.stdout.contains("-  replicas: 1") && diff.stdout.contains("+  replicas: 4"),
+        "{}",
+        diff.stdout
+    );
+    assert_eq!(replicas(), 1);
+    assert_eq!(
+        sh.run("kubectl apply --dry-run=server -f web.yaml").ok(),
+        "deployment.apps/web configured (server dry run)\n"
+    );
+    assert_eq!(
+        sh.run("kubectl apply --server-side --force-conflicts --dry-run=server -f web.yaml")
+            .ok(),
+        "deployment.apps/web serverside-applied (server dry run)\n"
+    );
+    assert_eq!(
+        sh.run("kubectl delete --dry-run=server -f web.yaml").ok(),
+        "deployment.apps \"web\" deleted (server dry run)\n"
+    );
+    assert_eq!(replicas(), 1);
+    let gen = object(&sh, "deploy/web")["metadata"]["generation"].clone();
+    assert_eq!(gen, 1);
+
+    // A dry-run create of a NodePort Service stores nothing and keeps no port.
+    let svc = "apiVersion: v1\nkind: Service\nmetadata: {name: np}\nspec:\n  type: NodePort\n  selector: {app: web}\n  ports: [{port: 80}]\n";
+    std::fs::write(dir.path().join("np.yaml"), svc).unwrap();
+    assert_eq!(
+        sh.run("kubectl create --dry-run=server -f np.yaml").ok(),
+        "service/np created (server dry run)\n"
+    );
+    assert_eq!(
+        sh.run("kubectl get svc np").fails(),
+        "Error from server (NotFound): services \"np\" not found\n"
+    );
+}

@@ -52,7 +52,7 @@ pub async fn handle(
                 .unwrap_or_default();
             patch(st, rp, name, sub, q, manager, (ct, body)).await
         }
-        (Some(name), None, "DELETE") => delete(st, rp, name, body).await,
+        (Some(name), None, "DELETE") => delete(st, rp, name, q, body).await,
         (Some(name), Some("scale"), "GET") => super::scale::get(st, rp, name),
         (Some(name), Some("scale"), m @ ("PUT" | "PATCH")) => super::scale::update(st, rp, name, q, headers, body, m == "PUT").await,
         (Some(_), Some(sub), _) if matches!(sub, "log" | "exec" | "finalize") => Err(ApiError::bad_request(format!(
@@ -256,6 +256,8 @@ async fn create(
     let name = meta::name(&object).to_string();
     let key = res.key(meta::namespace(&object), &name);
     if q.get("dryRun").is_some() {
+        // Addresses admission took for the object are not kept.
+        st.admission.deleted(res, &object);
         return Ok(respond(201, &present(res, &rp.version, object), &warnings));
     }
     let admitted = object.clone();
@@ -282,6 +284,7 @@ async fn update(
     let obj = parse_body(&body)?;
     let key = res.key(rp.namespace.as_deref(), name);
     let mut warnings = Vec::new();
+    let mut dry = DryRun::of(q);
     let stored = st
         .store
         .mutate(&key, |cur| {
@@ -291,11 +294,12 @@ async fn update(
                 .update(res, &rp.version, cur, obj, sub, fv)
                 .map_err(reject)?;
             warnings = a.warnings;
-            Ok(Change::Put(owned(cur, a.object, sub, manager, rp)))
+            Ok(dry.put(owned(cur, a.object, sub, manager, rp)))
         })
         .await
         .map_err(|e| super::from_store(e, res, name))?
         .ok_or_else(|| ApiError::not_found(res, name))?;
+    let stored = dry.result(stored);
     warnings.extend(objects::analysis::warnings(&st.store, res, &stored));
     Ok(respond(200, &present(res, &rp.version, stored), &warnings))
 }
@@ -355,6 +359,14 @@ async fn patch(
             .admission
             .create(res, &rp.version, rp.namespace.as_deref(), apply(None)?, fv)?;
         let admitted = a.object.clone();
+        if q.get("dryRun").is_some() {
+            st.admission.deleted(res, &admitted);
+            return Ok(respond(
+                201,
+                &present(res, &rp.version, admitted),
+                &a.warnings,
+            ));
+        }
         let stored = st.store.create(&key, a.object).await.map_err(|e| {
             st.admission.deleted(res, &admitted);
             super::from_store(e, res, name)
@@ -364,6 +376,7 @@ async fn patch(
         return Ok(respond(201, &present(res, &rp.version, stored), &warnings));
     }
     let mut warnings = Vec::new();
+    let mut dry = DryRun::of(q);
     let stored = st
         .store
         .mutate(&key, |cur| {
@@ -398,13 +411,14 @@ async fn patch(
                 return Ok(Change::Keep);
             }
             if server_side {
-                return Ok(Change::Put(a.object));
+                return Ok(dry.put(a.object));
             }
-            Ok(Change::Put(owned(cur, a.object, sub, manager, rp)))
+            Ok(dry.put(owned(cur, a.object, sub, manager, rp)))
         })
         .await
         .map_err(|e| super::from_store(e, res, name))?
         .ok_or_else(|| ApiError::not_found(res, name))?;
+    let stored = dry.result(stored);
     warnings.extend(objects::analysis::warnings(&st.store, res, &stored));
     Ok(respond(200, &present(res, &rp.version, stored), &warnings))
 }
@@ -431,18 +445,67 @@ fn owned(
     new
 }
 
+/// `?dryRun=All`: the write is computed, admitted and answered, but not stored.
+struct DryRun {
+    on: bool,
+    result: Option<Value>,
+}
+
+impl DryRun {
+    fn of(q: &Query) -> DryRun {
+        DryRun {
+            on: q.get("dryRun").is_some(),
+            result: None,
+        }
+    }
+
+    /// The change to make: store `obj`, or keep it aside when dry-running.
+    fn put(&mut self, obj: Value) -> Change {
+        if self.on {
+            self.result = Some(obj);
+            Change::Keep
+        } else {
+            Change::Put(obj)
+        }
+    }
+
+    /// What to answer with: the object that would have been stored, else the stored one.
+    fn result(self, stored: Value) -> Value {
+        self.result.unwrap_or(stored)
+    }
+}
+
 /// An admission error travelling through the store's read-modify-write.
 fn reject(e: ApiError) -> StoreError {
     StoreError::Rejected(Box::new(e))
 }
 
-async fn delete(st: &AppState, rp: &ResourcePath, name: &str, body: Bytes) -> ApiResult<Response> {
+async fn delete(
+    st: &AppState,
+    rp: &ResourcePath,
+    name: &str,
+    q: &Query,
+    body: Bytes,
+) -> ApiResult<Response> {
     let res = rp.resource;
     let opts: Value = if body.is_empty() {
         json!({})
     } else {
         parse_body(&body)?
     };
+    // A dry run answers with the object that would be deleted and leaves it.
+    if q.get("dryRun").is_some()
+        || opts
+            .get("dryRun")
+            .is_some_and(|d| d.as_array().is_some_and(|a| !a.is_empty()))
+    {
+        let obj = st
+            .store
+            .get(&res.key(rp.namespace.as_deref(), name))
+            .map_err(ApiError::internal)?
+            .ok_or_else(|| ApiError::not_found(res, name))?;
+        return Ok(respond(200, &present(res, &rp.version, obj), &[]));
+    }
     let precondition = opts
         .pointer("/preconditions/resourceVersion")
         .and_then(Value::as_str)
