@@ -82,6 +82,10 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/api/v1/namespaces/{ns}/pods/{name}/exec", any(pods::exec))
         .route("/api/{*rest}", any(resource))
         .route("/apis/{*rest}", any(resource))
+        .route(
+            "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+            axum::routing::post(access_review),
+        )
         .route("/openapi/v2", get(openapi_v2))
         .route("/debug/proxy-status", get(proxy_status))
         .route("/debug/mesh-config", get(mesh_config))
@@ -116,6 +120,26 @@ async fn authenticate(State(st): State<Arc<AppState>>, req: Request, next: Next)
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// `kubectl auth can-i`: the one user (the kubeconfig's token) may do everything. The
+/// question is echoed when it came as JSON (newer kubectls send protobuf; only the answer
+/// matters to them).
+async fn access_review(body: Bytes) -> Response {
+    let spec = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| v.get("spec").cloned())
+        .unwrap_or_else(|| json!({}));
+    let review = json!({
+        "kind": "SelfSubjectAccessReview",
+        "apiVersion": "authorization.k8s.io/v1",
+        "metadata": {"creationTimestamp": null},
+        "spec": spec,
+        "status": {"allowed": true, "reason": "meshlite has one user, who may do everything"},
+    });
+    let mut r = json_response(&review);
+    *r.status_mut() = StatusCode::CREATED;
+    r
 }
 
 /// Every proxy's place in the config stream (`meshlite proxy-status`).

@@ -393,6 +393,13 @@ fn walkthrough(kubectl: &str) {
 
 /// Errors as the real API server words them, and analyzer warnings at apply time.
 fn errors(sh: &Shell, k: &str) {
+    // The kubeconfig's user may do everything.
+    assert_eq!(
+        sh.run("kubectl auth can-i delete pods -n sidecar-test")
+            .ok(),
+        "yes\n",
+        "{k}"
+    );
     assert_eq!(
         sh.run("kubectl get pod nope").fails(),
         "Error from server (NotFound): pods \"nope\" not found\n",
