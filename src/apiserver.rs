@@ -4,6 +4,7 @@
 //! [`path::Target`], and handed to [`rest`] (verbs) or [`watch`] (streams). Every error leaves
 //! as a `metav1.Status`, so kubectl prints the messages people know.
 
+mod body;
 pub mod discovery;
 pub mod exec;
 pub mod path;

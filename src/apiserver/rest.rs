@@ -1,9 +1,9 @@
 //! The REST verbs on resources: get, list, create, update, patch, delete (watch is in `watch`).
 
+use super::body::{object_body, parse_body};
 use super::{present, respond, AppState, Query};
 use crate::admission::{Admitted, FieldValidation};
 use crate::api::meta;
-use crate::api::protobuf;
 use crate::api::resources::Resource;
 use crate::api::selector::{FieldSelector, LabelSelector};
 use crate::api::status::{ApiError, ApiResult};
@@ -184,33 +184,6 @@ fn list(st: &AppState, rp: &ResourcePath, q: &Query, headers: &HeaderMap) -> Api
         "items": items,
     });
     Ok(respond(200, &list, &[]))
-}
-
-/// The body of a create or replace as JSON: kubectl 1.32 and later send the typed `create`
-/// subcommands as Kubernetes protobuf.
-fn object_body(headers: &HeaderMap, body: Bytes) -> ApiResult<Bytes> {
-    let ct = headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    if !ct.starts_with(protobuf::CONTENT_TYPE) {
-        return Ok(body);
-    }
-    let obj = protobuf::decode(&body).map_err(|e| match e {
-        protobuf::DecodeError::Kind(_) | protobuf::DecodeError::Field { .. } => {
-            ApiError::unreadable_body(e.to_string())
-        }
-        _ => ApiError::bad_request(e.to_string()),
-    })?;
-    Ok(Bytes::from(
-        serde_json::to_vec(&obj).map_err(ApiError::internal)?,
-    ))
-}
-
-fn parse_body(body: &Bytes) -> ApiResult<Value> {
-    serde_json::from_slice(body).map_err(|e| {
-        ApiError::bad_request(format!("couldn't get version/kind; json parse error: {e}"))
-    })
 }
 
 async fn ensure_namespace(st: &AppState, rp: &ResourcePath) -> ApiResult<()> {
