@@ -4,7 +4,7 @@
 
 mod support;
 
-use support::shell::{minor_of, newest, Shell};
+use support::shell::{fresh, minor_of, Shell};
 use support::{kubectls, Meshlite};
 
 /// Run the walkthrough with `kubectl.1.<minor>` if this machine has it.
@@ -471,9 +471,7 @@ fn errors(sh: &Shell, k: &str) {
 /// `kubectl get pods -w` shows one pod's whole life: Pending, Running, Terminating, gone.
 #[test]
 fn watch_follows_a_pod_from_pending_to_gone() {
-    let m = Meshlite::start();
-    let dir = tempfile::tempdir().unwrap();
-    let sh = Shell::new(&m, &newest(), dir.path());
+    let (_m, _dir, sh) = fresh();
     let watch = sh.spawn("kubectl get pods -w");
     // An empty list prints nothing; give kubectl time to list and open its watch.
     std::thread::sleep(std::time::Duration::from_secs(2));
@@ -511,9 +509,7 @@ fn watch_follows_a_pod_from_pending_to_gone() {
 /// `kubectl delete --cascade=orphan|foreground|background` on a Deployment and its ReplicaSet.
 #[test]
 fn delete_propagation_policies() {
-    let m = Meshlite::start();
-    let dir = tempfile::tempdir().unwrap();
-    let sh = Shell::new(&m, &newest(), dir.path());
+    let (_m, _dir, sh) = fresh();
     sh.run("kubectl create deploy a --image=nginx:1.15 --replicas=2")
         .ok();
     sh.until("kubectl get pods -l app=a", 60, |o| {

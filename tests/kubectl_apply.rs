@@ -5,16 +5,13 @@
 mod support;
 
 use serde_json::{json, Value};
-use support::shell::{newest, Shell};
-use support::Meshlite;
+use support::shell::{fresh, Shell};
 
 /// Re-applying an edited file gives the object a fresh create of the edited file gives: a
 /// container added, an env var removed, a port changed (strategic merge patch by merge keys).
 #[test]
 fn reapplying_an_edited_file_matches_a_fresh_create() {
-    let m = Meshlite::start();
-    let dir = tempfile::tempdir().unwrap();
-    let sh = Shell::new(&m, &newest(), dir.path());
+    let (_m, dir, sh) = fresh();
     let v1 = r#"apiVersion: v1
 kind: Service
 metadata: {name: web, labels: {app: web}}
@@ -145,9 +142,7 @@ fn managers(obj: &Value) -> Vec<String> {
 /// `kubectl apply --server-side`: create, own, conflict, force, and drop what is no longer applied.
 #[test]
 fn server_side_apply_owns_conflicts_and_removes() {
-    let m = Meshlite::start();
-    let dir = tempfile::tempdir().unwrap();
-    let sh = Shell::new(&m, &newest(), dir.path());
+    let (_m, dir, sh) = fresh();
     let file = dir.path().join("web.yaml");
     std::fs::write(
         &file,
@@ -260,9 +255,7 @@ fn server_side_apply_owns_conflicts_and_removes() {
 /// real cluster).
 #[test]
 fn server_side_apply_takes_over_from_client_side_apply() {
-    let m = Meshlite::start();
-    let dir = tempfile::tempdir().unwrap();
-    let sh = Shell::new(&m, &newest(), dir.path());
+    let (_m, dir, sh) = fresh();
     let file = dir.path().join("web.yaml");
     std::fs::write(&file, deployment(1, r#"[{name: A, value: "1"}]"#)).unwrap();
     sh.run("kubectl apply -f web.yaml").ok();
@@ -290,9 +283,7 @@ fn server_side_apply_takes_over_from_client_side_apply() {
 /// `kubectl diff` and `--dry-run=server` compute on the server and store nothing.
 #[test]
 fn dry_runs_and_diff_change_nothing() {
-    let m = Meshlite::start();
-    let dir = tempfile::tempdir().unwrap();
-    let sh = Shell::new(&m, &newest(), dir.path());
+    let (_m, dir, sh) = fresh();
     let file = dir.path().join("web.yaml");
     std::fs::write(&file, deployment(1, r#"[{name: A, value: "1"}]"#)).unwrap();
     sh.run("kubectl apply -f web.yaml").ok();

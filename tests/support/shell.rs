@@ -180,3 +180,12 @@ pub fn newest() -> String {
         .pop()
         .expect("a kubectl: tests/run.sh installs one")
 }
+
+/// A fresh instance, and a shell with the newest kubectl in an empty working folder (kept
+/// alive by the returned values).
+pub fn fresh() -> (Meshlite, tempfile::TempDir, Shell) {
+    let m = Meshlite::start();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sh = Shell::new(&m, &newest(), dir.path());
+    (m, dir, sh)
+}
