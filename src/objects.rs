@@ -9,7 +9,8 @@ mod injection;
 pub mod managed;
 
 pub use deletion::{
-    delete, delete_propagating, dependents_of, owned_by, Deleted, Propagation, FOREGROUND_FINALIZER,
+    delete, delete_propagating, dependents_of, owned_by, Deleted, Options as DeleteOptions,
+    Propagation, FOREGROUND_FINALIZER,
 };
 pub use events::{record, EventType, Note};
 use injection::inject_if_wanted;

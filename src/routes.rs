@@ -23,7 +23,7 @@ pub use clusters::{
 };
 pub use compile::{compile_gateway, compile_sidecar};
 pub use hosts::{host_matches, resolve_short_name};
-pub use matching::StringMatcher;
+pub use matching::{header_value, query_value, StringMatcher};
 pub use policy::{FaultAbort, FaultDelay, FaultPolicy, Mirror, RetryPolicy};
 
 /// The DNS suffix short names are expanded with.

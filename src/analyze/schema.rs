@@ -9,8 +9,9 @@ use super::Message;
 const MESH_GATEWAY: &str = "mesh";
 const UNIX_ADDRESS_PREFIX: &str = "unix://";
 
-/// Protocol names Istio parses (case-insensitively); anything else is unsupported.
-const PROTOCOLS: &[&str] = &[
+/// Protocol names Istio parses (case-insensitively); anything else is unsupported. Port-name
+/// prefixes (before the first `-`) name a protocol from this list too.
+pub(super) const PROTOCOLS: &[&str] = &[
     "tcp",
     "udp",
     "grpc",

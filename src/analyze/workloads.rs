@@ -109,22 +109,6 @@ pub fn gateway_selectors(objs: &[Object<'_>]) -> Vec<Message> {
     out
 }
 
-/// Port-name prefixes (before the first `-`) Istio recognises as protocols.
-const PROTOCOL_PREFIXES: &[&str] = &[
-    "tcp",
-    "udp",
-    "grpc",
-    "grpc-web",
-    "http",
-    "http_proxy",
-    "http2",
-    "https",
-    "tls",
-    "mongo",
-    "redis",
-    "mysql",
-];
-
 /// Ports Istio treats as TCP even without a protocol prefix (SMTP, DNS, MySQL, MongoDB).
 const WELL_KNOWN_PORTS: &[i64] = &[25, 53, 3306, 27017];
 
@@ -148,7 +132,7 @@ pub fn port_protocol_known(
         return true;
     }
     let prefix = lower.split('-').next().unwrap_or("");
-    PROTOCOL_PREFIXES.contains(&prefix) || WELL_KNOWN_PORTS.contains(&port)
+    super::schema::PROTOCOLS.contains(&prefix) || WELL_KNOWN_PORTS.contains(&port)
 }
 
 /// `targetPort` as Kubernetes prints an IntOrString; absent means 0.

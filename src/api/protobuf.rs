@@ -89,12 +89,17 @@ fn utf8(b: &[u8], path: &str) -> Result<String, DecodeError> {
 
 fn wire(path: &str, reason: impl Into<String>) -> DecodeError {
     DecodeError::Wire {
-        path: if path.is_empty() {
-            ".".into()
-        } else {
-            path.into()
-        },
+        path: shown(path),
         reason: reason.into(),
+    }
+}
+
+/// A path for a message: the object's root is `.`.
+fn shown(path: &str) -> String {
+    if path.is_empty() {
+        ".".into()
+    } else {
+        path.into()
     }
 }
 
@@ -141,11 +146,7 @@ fn message(mut buf: &[u8], m: &Message, path: &str) -> Result<Map<String, Value>
         let (tag, raw) = next(&mut buf, path)?;
         let field = m.field(tag).ok_or_else(|| DecodeError::Field {
             message: m.name,
-            path: if path.is_empty() {
-                ".".into()
-            } else {
-                path.into()
-            },
+            path: shown(path),
             tag,
         })?;
         let here = format!("{path}.{}", field.json);

@@ -2,17 +2,12 @@
 
 use crate::api::protobuf;
 use crate::api::status::{ApiError, ApiResult};
-use axum::http::HeaderMap;
 use bytes::Bytes;
 use serde_json::Value;
 
 /// The body of a create or replace as JSON: kubectl 1.32 and later send the typed `create`
 /// subcommands as Kubernetes protobuf.
-pub fn object_body(headers: &HeaderMap, body: Bytes) -> ApiResult<Bytes> {
-    let ct = headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+pub fn object_body(ct: &str, body: Bytes) -> ApiResult<Bytes> {
     if !ct.starts_with(protobuf::CONTENT_TYPE) {
         return Ok(body);
     }

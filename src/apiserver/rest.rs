@@ -30,31 +30,30 @@ pub async fn handle(
     headers: &HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
+    let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    let ct = header(axum::http::header::CONTENT_TYPE).unwrap_or_default();
+    // Who writes, for managed fields; only writes ask.
+    let manager = || {
+        managed::manager_of(
+            q.get("fieldManager"),
+            header(axum::http::header::USER_AGENT),
+        )
+    };
     let body = match method.as_str() {
-        "POST" | "PUT" => object_body(headers, body)?,
+        "POST" | "PUT" => object_body(ct, body)?,
         _ => body,
     };
-    let user_agent = headers
-        .get(axum::http::header::USER_AGENT)
-        .and_then(|v| v.to_str().ok());
-    let manager = &managed::manager_of(q.get("fieldManager"), user_agent);
     match (&rp.name, rp.subresource.as_deref(), method.as_str()) {
         (None, None, "GET") if q.flag("watch") => super::watch::watch(st, rp, q, headers).await,
         (None, None, "GET") => list(st, rp, q, headers),
-        (None, None, "POST") => create(st, rp, q, manager, body).await,
+        (None, None, "POST") => create(st, rp, q, &manager(), body).await,
         (None, None, "DELETE") => delete_collection(st, rp, q).await,
         (Some(name), None | Some("status"), "GET") => get(st, rp, name, q, headers),
-        (Some(name), sub @ (None | Some("status")), "PUT") => update(st, rp, name, sub, q, manager, body).await,
-        (Some(name), sub @ (None | Some("status")), "PATCH") => {
-            let ct = headers
-                .get(axum::http::header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default();
-            patch(st, rp, name, sub, q, manager, (ct, body)).await
-        }
+        (Some(name), sub @ (None | Some("status")), "PUT") => update(st, rp, name, sub, q, &manager(), body).await,
+        (Some(name), sub @ (None | Some("status")), "PATCH") => patch(st, rp, name, sub, q, &manager(), (ct, body)).await,
         (Some(name), None, "DELETE") => delete(st, rp, name, q, body).await,
         (Some(name), Some("scale"), "GET") => super::scale::get(st, rp, name),
-        (Some(name), Some("scale"), m @ ("PUT" | "PATCH")) => super::scale::update(st, rp, name, q, headers, body, m == "PUT").await,
+        (Some(name), Some("scale"), m @ ("PUT" | "PATCH")) => super::scale::update(st, rp, name, q, &manager(), (ct, body), m == "PUT").await,
         (Some(_), Some(sub), _) if matches!(sub, "log" | "exec" | "finalize") => Err(ApiError::bad_request(format!(
             "the {sub} subresource is served once pods run (it is not available in this version of meshlite)"
         ))),
@@ -228,7 +227,7 @@ async fn create(
     );
     let name = meta::name(&object).to_string();
     let key = res.key(meta::namespace(&object), &name);
-    if q.get("dryRun").is_some() {
+    if DryRun::asked(q) {
         // Addresses admission took for the object are not kept.
         st.admission.deleted(res, &object);
         return Ok(respond(201, &present(res, &rp.version, object), &warnings));
@@ -332,7 +331,7 @@ async fn patch(
             .admission
             .create(res, &rp.version, rp.namespace.as_deref(), apply(None)?, fv)?;
         let admitted = a.object.clone();
-        if q.get("dryRun").is_some() {
+        if DryRun::asked(q) {
             st.admission.deleted(res, &admitted);
             return Ok(respond(
                 201,
@@ -425,9 +424,14 @@ struct DryRun {
 }
 
 impl DryRun {
+    /// Whether the request is a dry run.
+    fn asked(q: &Query) -> bool {
+        q.get("dryRun").is_some()
+    }
+
     fn of(q: &Query) -> DryRun {
         DryRun {
-            on: q.get("dryRun").is_some(),
+            on: DryRun::asked(q),
             result: None,
         }
     }
@@ -467,7 +471,7 @@ async fn delete(
         parse_body(&body)?
     };
     // A dry run answers with the object that would be deleted and leaves it.
-    if q.get("dryRun").is_some()
+    if DryRun::asked(q)
         || opts
             .get("dryRun")
             .is_some_and(|d| d.as_array().is_some_and(|a| !a.is_empty()))
@@ -501,9 +505,11 @@ async fn delete(
         res,
         rp.namespace.as_deref(),
         name,
-        precondition.as_deref(),
-        grace,
-        policy,
+        objects::DeleteOptions {
+            precondition: precondition.as_deref(),
+            grace,
+            policy,
+        },
     )
     .await
     .map_err(|e| super::from_store(e, res, name))?

@@ -9,7 +9,6 @@ use crate::apiserver::path::ResourcePath;
 use crate::objects::managed;
 use crate::patch;
 use crate::store::{Change, Error as StoreError};
-use axum::http::HeaderMap;
 use axum::response::Response;
 use bytes::Bytes;
 use serde_json::{json, Value};
@@ -55,19 +54,14 @@ pub async fn update(
     rp: &ResourcePath,
     name: &str,
     q: &Query,
-    headers: &HeaderMap,
-    body: Bytes,
+    manager: &str,
+    (ct, body): (&str, Bytes),
     put: bool,
 ) -> ApiResult<Response> {
     let res = rp.resource;
     let fv = FieldValidation::parse(q.get("fieldValidation"))?;
     let doc: Value = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request(format!("invalid Scale: {e}")))?;
-    let ct = headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
     let key = res.key(rp.namespace.as_deref(), name);
     let stored = st
         .store
@@ -103,17 +97,11 @@ pub async fn update(
                 return Ok(Change::Keep);
             }
             // `spec.replicas` now belongs to whoever scaled, through the subresource.
-            let manager = managed::manager_of(
-                q.get("fieldManager"),
-                headers
-                    .get(axum::http::header::USER_AGENT)
-                    .and_then(|v| v.to_str().ok()),
-            );
             let api_version = res.api_version_for(res.version());
             managed::record_update(
                 Some(cur),
                 &mut a.object,
-                &manager,
+                manager,
                 (&api_version, res.kind),
                 Some("scale"),
             );

@@ -139,7 +139,7 @@ async fn reconcile_namespace(
                     objects::replace(store, admission, rses, ns, rs, None).await;
                 }
                 deployment::Action::DeleteReplicaSet { name } => {
-                    delete(store, admission, rses, ns, &name).await
+                    delete(store, admission, rses, ns, &name, Default::default()).await
                 }
                 deployment::Action::UpdateStatus(status) => {
                     set_status(store, admission, deploys, ns, d, status).await
@@ -165,7 +165,7 @@ async fn reconcile_namespace(
                     .await;
                 }
                 replicaset::Action::DeletePod { name } => {
-                    delete(store, admission, pods_res, ns, &name).await;
+                    delete(store, admission, pods_res, ns, &name, Default::default()).await;
                     let msg = format!("Deleted pod: {name}");
                     event(
                         store,
@@ -225,25 +225,15 @@ async fn reconcile_namespace(
                     true => objects::Propagation::Foreground,
                     false => objects::Propagation::Background,
                 };
-                let name = meta::name(o);
-                if let Err(e) = objects::delete_propagating(
-                    store,
-                    admission,
-                    res,
-                    Some(ns),
-                    name,
-                    None,
-                    None,
-                    policy,
-                )
-                .await
-                {
-                    tracing::debug!(error = %e, name, "controller delete skipped");
-                }
+                delete(store, admission, res, ns, meta::name(o), policy).await;
             }
         }
     }
-    finish_foreground_deletions(store, admission, ns, &deployments, &replicasets, &pods).await;
+    let levels = [
+        (deploys, &deployments, &replicasets),
+        (rses, &replicasets, &pods),
+    ];
+    finish_foreground_deletions(store, admission, ns, levels).await;
     Ok(())
 }
 
@@ -264,41 +254,28 @@ fn foreground_uid(obj: &Value) -> Option<&str> {
 }
 
 /// Remove owners deleted in the foreground once none of their dependents is left.
+/// Each level is an owner resource, its objects, and the objects they may own.
 async fn finish_foreground_deletions(
     store: &Store,
     admission: &Admission,
     ns: &str,
-    deployments: &[Value],
-    replicasets: &[Value],
-    pods: &[Value],
+    levels: [(&Resource, &Vec<Value>, &Vec<Value>); 2],
 ) {
-    for (owner, dependents) in deployments
-        .iter()
-        .map(|d| (d, replicasets))
-        .chain(replicasets.iter().map(|r| (r, pods)))
-    {
-        let Some(uid) = foreground_uid(owner) else {
-            continue;
-        };
-        if dependents.iter().any(|d| objects::owned_by(d, uid)) {
-            continue;
-        }
-        let Some(res) = crate::api::resources::by_kind(
-            owner
-                .get("apiVersion")
-                .and_then(Value::as_str)
-                .unwrap_or("apps/v1"),
-            owner
-                .get("kind")
-                .and_then(Value::as_str)
-                .unwrap_or_default(),
-        ) else {
-            continue;
-        };
-        let key = res.key(Some(ns), meta::name(owner));
-        match store.delete(&key, None).await {
-            Ok(gone) => admission.deleted(res, &gone),
-            Err(e) => tracing::debug!(error = %e, "foreground deletion not finished yet"),
+    for (res, owners, dependents) in levels {
+        for owner in owners {
+            let Some(uid) = foreground_uid(owner) else {
+                continue;
+            };
+            if dependents.iter().any(|d| objects::owned_by(d, uid)) {
+                continue;
+            }
+            match store
+                .delete(&res.key(Some(ns), meta::name(owner)), None)
+                .await
+            {
+                Ok(gone) => admission.deleted(res, &gone),
+                Err(e) => tracing::debug!(error = %e, "foreground deletion not finished yet"),
+            }
         }
     }
 }
@@ -322,8 +299,19 @@ async fn set_status(
     objects::replace(store, admission, res, ns, next, Some("status")).await;
 }
 
-async fn delete(store: &Store, admission: &Admission, res: &Resource, ns: &str, name: &str) {
-    if let Err(e) = objects::delete(store, admission, res, Some(ns), name, None, None).await {
+async fn delete(
+    store: &Store,
+    admission: &Admission,
+    res: &Resource,
+    ns: &str,
+    name: &str,
+    policy: objects::Propagation,
+) {
+    let opts = objects::DeleteOptions {
+        policy,
+        ..Default::default()
+    };
+    if let Err(e) = objects::delete_propagating(store, admission, res, Some(ns), name, opts).await {
         tracing::debug!(error = %e, name, "controller delete skipped");
     }
 }
@@ -391,7 +379,15 @@ async fn sync_endpoints(
     // Service too, so they stay).
     for ep in &existing {
         if !services.iter().any(|s| meta::name(s) == meta::name(ep)) {
-            delete(store, admission, ep_res, ns, meta::name(ep)).await;
+            delete(
+                store,
+                admission,
+                ep_res,
+                ns,
+                meta::name(ep),
+                Default::default(),
+            )
+            .await;
         }
     }
     Ok(())

@@ -4,8 +4,8 @@
 use super::describe::{destination_cluster, matcher_parts, percent, policy_lines};
 use super::{Outcome, RuleStep, Trace};
 use crate::routes::{
-    total_weight, virtual_host, Action, Match, RedirectPort, Request, Route, RouterConfig,
-    StringMatcher,
+    header_value, query_value, total_weight, virtual_host, Action, Match, RedirectPort, Request,
+    Route, RouterConfig, StringMatcher,
 };
 
 /// Explains where `req`, arriving on listener `port`, goes, without sending it.
@@ -178,26 +178,6 @@ fn route_reasons(route: &Route, req: &Request) -> Vec<String> {
         }
     }
     out
-}
-
-/// All values of header `name` (case-insensitive), joined with "," as Envoy does.
-fn header_value(headers: &[(String, String)], name: &str) -> Option<String> {
-    let values: Vec<&str> = headers
-        .iter()
-        .filter(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
-        .collect();
-    (!values.is_empty()).then(|| values.join(","))
-}
-
-/// First value of query parameter `name` (`?key` alone is the empty value).
-fn query_value<'a>(path: &'a str, name: &str) -> Option<&'a str> {
-    let query = path.split_once('?')?.1;
-    let query = query.split('#').next().unwrap_or(query);
-    query.split('&').find_map(|pair| {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        (k == name).then_some(v)
-    })
 }
 
 /// Exact and prefix compare ASCII case-insensitively under `ignoreUriCase`; regex does not.

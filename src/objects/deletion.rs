@@ -103,9 +103,10 @@ pub async fn delete(
 pub const FOREGROUND_FINALIZER: &str = "foregroundDeletion";
 
 /// What happens to the dependents of a deleted object (`DeleteOptions.propagationPolicy`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Propagation {
     /// The object goes at once; the garbage collector removes its dependents afterwards.
+    #[default]
     Background,
     /// The object stays, terminating, until the garbage collector has removed its dependents.
     Foreground,
@@ -151,20 +152,34 @@ pub fn owned_by(obj: &Value, uid: &str) -> bool {
         .any(|r| r.get("uid").and_then(Value::as_str) == Some(uid))
 }
 
+/// How an API client deletes: a required resourceVersion, a grace period in seconds, and
+/// what happens to the object's dependents.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options<'a> {
+    /// `preconditions.resourceVersion`.
+    pub precondition: Option<&'a str>,
+    /// `gracePeriodSeconds`.
+    pub grace: Option<i64>,
+    /// `propagationPolicy`.
+    pub policy: Propagation,
+}
+
 /// Delete with a propagation policy. Background is [`delete`]; Foreground marks the object
 /// terminating with the `foregroundDeletion` finalizer (the controllers finish it); Orphan
 /// first removes the object's owner references from its dependents.
-#[allow(clippy::too_many_arguments)]
 pub async fn delete_propagating(
     store: &Store,
     admission: &Admission,
     res: &Resource,
     ns: Option<&str>,
     name: &str,
-    precondition: Option<&str>,
-    grace: Option<i64>,
-    policy: Propagation,
+    opts: Options<'_>,
 ) -> Result<Deleted, StoreError> {
+    let Options {
+        precondition,
+        grace,
+        policy,
+    } = opts;
     let Some(dependents) = dependents_of(res.kind) else {
         return delete(store, admission, res, ns, name, precondition, grace).await;
     };

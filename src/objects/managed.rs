@@ -210,29 +210,37 @@ pub fn apply(
     entries.retain(|e| !mine(e));
     entries.push(apply_entry(manager, api_version, applied));
     // An apply that changes nothing, ownership included, leaves the object as it is.
-    let identity = |es: &[Entry]| -> Vec<(String, String, String, FieldSet)> {
-        let mut v: Vec<_> = es
-            .iter()
-            .filter(|e| !e.fields.is_empty())
-            .map(|e| {
-                (
-                    e.manager.clone(),
-                    e.operation.clone(),
-                    e.api_version.clone(),
-                    e.fields.clone(),
-                )
-            })
-            .collect();
-        v.sort_by(|a, b| (&a.0, &a.1, &a.2).cmp(&(&b.0, &b.1, &b.2)));
-        v
-    };
-    write(&mut merged, entries.clone());
-    let mut bare = merged.clone();
-    write(&mut bare, original.clone());
-    if identity(&entries) == identity(&original) && bare == *live {
+    let mut unchanged = merged.clone();
+    write(&mut unchanged, original.clone());
+    if unchanged == *live && same_owners(&entries, &original) {
         return Ok(live.clone());
     }
+    write(&mut merged, entries);
     Ok(merged)
+}
+
+/// Whether two lists of entries give the same managers the same fields, times aside.
+fn same_owners(a: &[Entry], b: &[Entry]) -> bool {
+    let owners = |es: &[Entry]| {
+        let mut v: Vec<Entry> = es
+            .iter()
+            .filter(|e| !e.fields.is_empty())
+            .map(|e| Entry {
+                time: String::new(),
+                ..e.clone()
+            })
+            .collect();
+        v.sort_by(|x, y| {
+            (&x.manager, &x.operation, &x.api_version, &x.subresource).cmp(&(
+                &y.manager,
+                &y.operation,
+                &y.api_version,
+                &y.subresource,
+            ))
+        });
+        v
+    };
+    owners(a) == owners(b)
 }
 
 /// The fields of the live object's last-applied configuration (client-side apply) that still

@@ -109,7 +109,7 @@ fn compile_opt(m: &Option<StringMatch>) -> Result<Option<StringMatcher>, RouteEr
 }
 
 /// All values of header `name` (case-insensitive), joined with "," as Envoy does.
-fn header_value(headers: &[(String, String)], name: &str) -> Option<String> {
+pub fn header_value(headers: &[(String, String)], name: &str) -> Option<String> {
     let values: Vec<&str> = headers
         .iter()
         .filter(|(k, _)| k.eq_ignore_ascii_case(name))
@@ -123,7 +123,7 @@ fn header_value(headers: &[(String, String)], name: &str) -> Option<String> {
 }
 
 /// First value of query parameter `name` (`?key` alone is the empty value).
-fn query_value<'a>(path: &'a str, name: &str) -> Option<&'a str> {
+pub fn query_value<'a>(path: &'a str, name: &str) -> Option<&'a str> {
     let query = path.split_once('?')?.1;
     let query = query.split('#').next().unwrap_or(query);
     query.split('&').find_map(|pair| {
