@@ -53,6 +53,8 @@ pub mod apiserver;
 pub mod cli;
 pub mod controllers;
 pub mod datadir;
+pub mod dial;
+pub mod hop;
 pub mod inject;
 pub mod inspect;
 pub mod kubelet;

@@ -1,30 +1,88 @@
-//! Access-log lines to stdout, written in batches by one thread.
+//! Access-log lines to stdout: formatted straight into a shared buffer that one writer
+//! thread drains in batches.
+//!
+//! A request formats its line into the buffer under a short lock (no allocation once the
+//! buffer has grown), and the writer makes one `write` per batch, so a busy proxy does not pay
+//! a system call per request and a slow reader of stdout never stalls a request. When the
+//! reader falls far behind, lines are dropped rather than letting memory grow (counted, and
+//! said once the reader catches up).
 
-/// Queues one line for stdout. A writer thread drains the queue in batches, so a
-/// busy proxy makes one `write` per batch rather than one per request, and a slow reader of
-/// stdout never stalls a request.
-pub fn emit(line: String) {
-    static QUEUE: std::sync::OnceLock<std::sync::mpsc::Sender<String>> = std::sync::OnceLock::new();
-    let queue = QUEUE.get_or_init(|| {
-        let (tx, rx) = std::sync::mpsc::channel::<String>();
+use std::io::Write as _;
+use std::sync::{Condvar, Mutex, OnceLock, PoisonError};
+
+/// Above this many buffered bytes new lines are dropped until the writer catches up.
+const MAX_PENDING: usize = 4 << 20;
+
+struct Queue {
+    pending: Mutex<Pending>,
+    ready: Condvar,
+}
+
+#[derive(Default)]
+struct Pending {
+    text: String,
+    dropped: u64,
+}
+
+fn queue() -> &'static Queue {
+    static QUEUE: OnceLock<&'static Queue> = OnceLock::new();
+    QUEUE.get_or_init(|| {
+        let queue: &'static Queue = Box::leak(Box::new(Queue {
+            pending: Mutex::new(Pending::default()),
+            ready: Condvar::new(),
+        }));
         let spawned = std::thread::Builder::new()
             .name("stdout-lines".into())
-            .spawn(move || {
-                use std::io::Write as _;
-                let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout());
-                while let Ok(first) = rx.recv() {
-                    // A closed stdout must not take the proxy down: errors are dropped.
-                    let _ = writeln!(out, "{first}");
-                    while let Ok(next) = rx.try_recv() {
-                        let _ = writeln!(out, "{next}");
-                    }
-                    let _ = out.flush();
-                }
-            });
+            .spawn(move || write_batches(queue));
         if let Err(e) = spawned {
             tracing::warn!("cannot start the stdout line writer: {e}");
         }
-        tx
-    });
-    let _ = queue.send(line);
+        queue
+    })
+}
+
+/// Queues one line for stdout: `write` appends it (without its newline) to the buffer.
+pub fn emit(write: impl FnOnce(&mut String)) {
+    let queue = queue();
+    let mut pending = queue.pending.lock().unwrap_or_else(PoisonError::into_inner);
+    if pending.text.len() > MAX_PENDING {
+        pending.dropped += 1;
+        return;
+    }
+    let was_empty = pending.text.is_empty();
+    write(&mut pending.text);
+    pending.text.push('\n');
+    drop(pending);
+    if was_empty {
+        queue.ready.notify_one();
+    }
+}
+
+fn write_batches(queue: &Queue) {
+    let mut out = std::io::stdout();
+    let mut batch = String::new();
+    loop {
+        let dropped = {
+            let mut pending = queue.pending.lock().unwrap_or_else(PoisonError::into_inner);
+            while pending.text.is_empty() {
+                pending = queue
+                    .ready
+                    .wait(pending)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+            // Swap buffers: both keep their capacity, so steady state allocates nothing.
+            std::mem::swap(&mut pending.text, &mut batch);
+            std::mem::take(&mut pending.dropped)
+        };
+        // A closed stdout must not take the proxy down: errors are dropped.
+        let _ = out.write_all(batch.as_bytes());
+        if dropped > 0 {
+            let _ = writeln!(
+                out,
+                "meshlite: {dropped} access log lines dropped: stdout was not read fast enough"
+            );
+        }
+        let _ = out.flush();
+        batch.clear();
+    }
 }

@@ -23,7 +23,7 @@ pub use clusters::{
 };
 pub use compile::{compile_gateway, compile_sidecar};
 pub use hosts::{host_matches, resolve_short_name};
-pub use matching::{header_value, query_value, StringMatcher};
+pub use matching::{header_value, query_value, HeaderSource, StringMatcher};
 pub use policy::{FaultAbort, FaultDelay, FaultPolicy, Mirror, RetryPolicy};
 
 /// The DNS suffix short names are expanded with.
@@ -208,7 +208,7 @@ pub struct Request<'a> {
     pub authority: &'a str,
     /// Path with query.
     pub path: &'a str,
-    pub headers: &'a [(String, String)],
+    pub headers: &'a dyn HeaderSource,
     pub port: u16,
     pub source_labels: &'a BTreeMap<String, String>,
     pub source_namespace: &'a str,
@@ -226,17 +226,70 @@ pub enum Selection<'c> {
     NoRoute,
 }
 
+/// Where a route sits in its [`RouterConfig`]: listener, virtual host and rule, by index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RouteId {
+    pub listener: usize,
+    pub vhost: usize,
+    pub route: usize,
+}
+
+/// Why [`locate`] found no route (both are Envoy's 404 NR).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Miss {
+    NoVirtualHost,
+    NoRoute,
+}
+
 /// Picks the route for `req` arriving on listener `port`.
 pub fn select<'c>(config: &'c RouterConfig, port: u16, req: &Request) -> Selection<'c> {
-    let Some(listener) = config.listeners.iter().find(|l| l.port == port) else {
-        return Selection::NoVirtualHost;
-    };
-    let Some(vhost) = hosts::best_virtual_host(&listener.virtual_hosts, req.authority) else {
-        return Selection::NoVirtualHost;
-    };
-    match vhost.routes.iter().find(|r| r.matches_request(req)) {
-        Some(route) => Selection::Route(route),
-        None => Selection::NoRoute,
+    match locate(config, port, req) {
+        Ok(id) => match config.route(id) {
+            Some(route) => Selection::Route(route),
+            None => Selection::NoRoute,
+        },
+        Err(Miss::NoVirtualHost) => Selection::NoVirtualHost,
+        Err(Miss::NoRoute) => Selection::NoRoute,
+    }
+}
+
+/// Like [`select`], but says where the route is, so per-route state computed alongside the
+/// config can be found without searching again.
+pub fn locate(config: &RouterConfig, port: u16, req: &Request) -> Result<RouteId, Miss> {
+    let listener = config
+        .listeners
+        .iter()
+        .position(|l| l.port == port)
+        .ok_or(Miss::NoVirtualHost)?;
+    let vhosts = &config.listeners[listener].virtual_hosts;
+    let best = hosts::best_virtual_host(vhosts, req.authority).ok_or(Miss::NoVirtualHost)?;
+    let vhost = vhosts
+        .iter()
+        .position(|v| std::ptr::eq(v, best))
+        .ok_or(Miss::NoVirtualHost)?;
+    let route = best
+        .routes
+        .iter()
+        .position(|r| r.matches_request(req))
+        .ok_or(Miss::NoRoute)?;
+    Ok(RouteId {
+        listener,
+        vhost,
+        route,
+    })
+}
+
+// === impl RouterConfig ===
+
+impl RouterConfig {
+    /// The route at `id`.
+    pub fn route(&self, id: RouteId) -> Option<&Route> {
+        self.listeners
+            .get(id.listener)?
+            .virtual_hosts
+            .get(id.vhost)?
+            .routes
+            .get(id.route)
     }
 }
 

@@ -4,7 +4,6 @@
 //! Deciding what to serve ([`plan`], [`registry`]) is pure and table-tested; [`listeners`] and
 //! [`resolver`] own the sockets. Everything listens on 127.0.0.1 only.
 
-pub mod dial;
 pub mod listeners;
 pub mod plan;
 pub mod registry;

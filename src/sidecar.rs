@@ -12,13 +12,13 @@
 mod admin;
 mod client;
 pub mod config;
-mod inbound;
-mod outbound;
 #[cfg(test)]
 mod tests;
 
+use crate::proxy::inbound::InboundLayer;
 use crate::proxy::table::{Identity, Role};
-use crate::proxy::{forward, telemetry, Proxy};
+use crate::proxy::telemetry::Label;
+use crate::proxy::{forward, stack, telemetry, Proxy};
 
 use arc_swap::ArcSwapOption;
 use config::MeshConfig;
@@ -29,13 +29,6 @@ use std::sync::Arc;
 use telemetry::Metrics;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
-
-/// Header a sidecar sends to a peer's inbound listener: the app host port to deliver to.
-pub const TARGET_PORT_HEADER: &str = "x-meshlite-target-port";
-
-/// Header a sidecar sends to a peer's inbound listener: the calling workload, for metrics
-/// (standing in for Istio's peer metadata exchange).
-pub const SOURCE_WORKLOAD_HEADER: &str = "x-meshlite-source-workload";
 
 /// The sidecar's identity and ports (all on 127.0.0.1).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,8 +135,6 @@ pub(crate) struct Shared {
     /// The last applied configuration; requests hold the one they started with.
     pub config: ArcSwapOption<MeshConfig>,
     pub metrics: Arc<Metrics>,
-    /// This pod's workload name, for metrics.
-    pub workload: String,
     /// The routed data path.
     pub proxy: Arc<Proxy>,
 }
@@ -193,7 +184,6 @@ pub async fn run(settings: Settings, shutdown: impl Future) -> anyhow::Result<()
         metrics.clone(),
     ));
     let shared = Arc::new(Shared {
-        workload,
         settings,
         config: ArcSwapOption::empty(),
         metrics,
@@ -203,24 +193,33 @@ pub async fn run(settings: Settings, shutdown: impl Future) -> anyhow::Result<()
     // Dropping the set on return aborts every task, and with them their connections.
     let mut tasks = JoinSet::new();
     tasks.spawn(client::run(shared.clone()));
+    let proxy = &shared.proxy;
     if let Some(outbound) = outbound {
-        let shared = shared.clone();
-        tasks.spawn(forward::serve(outbound, move |req, local, remote| {
-            outbound::handle(shared.clone(), req, local, remote)
-        }));
+        let port = shared.settings.outbound;
+        let stack = stack::outbound(proxy, port);
+        tasks.spawn(crate::proxy::listen::serve(stack, outbound, port, None));
     }
     if let Some(inbound) = inbound {
-        let shared = shared.clone();
-        tasks.spawn(forward::serve(inbound, move |req, local, remote| {
-            inbound::handle(shared.clone(), req, local, remote)
-        }));
+        let settings = &shared.settings;
+        let pod = format!("{}/{}", settings.namespace, settings.pod);
+        let config = shared.clone();
+        let service_of = Arc::new(move |app| {
+            let config = config.config.load();
+            config.as_deref()?.service_at(app).map(Label::new)
+        });
+        let ports = InboundLayer::new(&pod, settings.app_ports.clone(), service_of);
+        let stack = stack::inbound(proxy, ports);
+        tasks.spawn(crate::proxy::listen::serve(
+            stack,
+            inbound,
+            settings.inbound,
+            None,
+        ));
     }
     for (port, listener) in routed {
-        tasks.spawn(crate::proxy::listen::serve(
-            shared.proxy.clone(),
-            listener,
-            port,
-        ));
+        let stack = stack::gateway(proxy);
+        let tls = Some(proxy.clone());
+        tasks.spawn(crate::proxy::listen::serve(stack, listener, port, tls));
     }
     {
         let shared = shared.clone();

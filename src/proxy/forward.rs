@@ -1,5 +1,5 @@
-//! HTTP/1.1 plumbing shared by the listeners: connecting upstream, header hygiene, local
-//! replies, and bodies that report their size when they end.
+//! HTTP plumbing the proxy's layers share: the body type, plain replies, accept loops,
+//! upgraded (WebSocket) connections and bodies that count their bytes.
 
 use bytes::Bytes;
 use http_body_util::{combinators::BoxBody, BodyExt, Full};
@@ -9,15 +9,27 @@ use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 
+pub use crate::hop::{strip_hop_by_hop, upgrade_protocol};
+
 /// The body type every listener answers with.
 pub type Body = BoxBody<Bytes, hyper::Error>;
+
+/// A body from bytes in memory.
+pub fn full(bytes: Bytes) -> Body {
+    Full::new(bytes).map_err(|never| match never {}).boxed()
+}
+
+/// A response with a body from memory.
+pub fn full_response(status: StatusCode, body: Bytes) -> Response<Body> {
+    let mut resp = Response::new(full(body));
+    *resp.status_mut() = status;
+    resp
+}
 
 /// Accepts connections on `listener` and runs `connection(stream, local, remote)` for each
 /// until this future is dropped (which also drops the connections).
@@ -48,7 +60,7 @@ where
 }
 
 /// Serve HTTP/1.1 on `listener` with `handle` until this future is dropped (which also drops
-/// the connections it serves).
+/// the connections it serves). For the proxy's own small endpoints (status, metrics).
 pub async fn serve<F, Fut>(listener: TcpListener, handle: F)
 where
     F: Fn(Request<Incoming>, SocketAddr, SocketAddr) -> Fut + Clone + Send + Sync + 'static,
@@ -66,43 +78,11 @@ where
                 .serve_connection(TokioIo::new(stream), service)
                 .with_upgrades();
             if let Err(e) = conn.await {
-                tracing::debug!("sidecar client connection: {e}");
+                tracing::debug!("client connection: {e}");
             }
         }
     })
     .await
-}
-
-pub use crate::serviceproxy::dial::connect;
-
-/// Send `req` over a fresh connection on `stream`.
-pub async fn send(
-    stream: TcpStream,
-    req: Request<Body>,
-) -> Result<Response<Incoming>, hyper::Error> {
-    let peer = stream.peer_addr().ok();
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
-    tokio::spawn(async move {
-        if let Err(e) = conn.await {
-            tracing::debug!(?peer, "sidecar upstream connection: {e}");
-        }
-    });
-    sender.send_request(req).await
-}
-
-pub use crate::serviceproxy::resolver::strip_hop_by_hop;
-
-/// The protocol an HTTP/1.1 request asks to switch to (`Connection: upgrade` + `Upgrade: X`),
-/// e.g. `websocket`.
-pub fn upgrade_protocol(headers: &HeaderMap) -> Option<HeaderValue> {
-    let asks = headers
-        .get_all(header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|t| t.trim().eq_ignore_ascii_case("upgrade"));
-    asks.then(|| headers.get(header::UPGRADE).cloned())
-        .flatten()
 }
 
 /// Forwards an upgrade request on a connection of its own to `addr` (the pooled client does not
@@ -125,7 +105,7 @@ pub async fn upgrade(
         .map_or("/", |p| p.as_str())
         .to_string();
     *req.uri_mut() = path.parse().map_err(|e| format!("{e}"))?;
-    let stream = connect(addr).await?;
+    let stream = crate::dial::connect(addr).await?;
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
         .map_err(|e| e.to_string())?;
@@ -148,15 +128,6 @@ pub async fn upgrade(
     Ok(resp)
 }
 
-/// Keeps the request's `x-request-id`, or gives it a new one (as Envoy does at the edge).
-pub fn ensure_request_id(headers: &mut HeaderMap) {
-    if !headers.contains_key("x-request-id") {
-        if let Ok(v) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
-            headers.insert("x-request-id", v);
-        }
-    }
-}
-
 /// A header's value as text, if present and printable.
 pub fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
@@ -165,14 +136,9 @@ pub fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// A plain-text reply made by the sidecar itself.
+/// A plain-text reply.
 pub fn text(status: StatusCode, body: String) -> Response<Body> {
-    let mut resp = Response::new(
-        Full::new(Bytes::from(body))
-            .map_err(|never| match never {})
-            .boxed(),
-    );
-    *resp.status_mut() = status;
+    let mut resp = full_response(status, Bytes::from(body));
     resp.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
     resp
@@ -187,31 +153,30 @@ pub fn protocol(version: hyper::Version) -> &'static str {
     }
 }
 
-/// A body that counts the bytes passing through it and runs a callback when dropped (whether
-/// it finished or the peer went away), so logs and metrics see the whole exchange.
-pub struct Counted {
+/// What a [`Counted`] body does as bytes pass and when it goes away.
+pub trait Tally: Send + Sync + 'static {
+    /// `n` more bytes passed.
+    fn add(&mut self, n: u64);
+    /// The body is done with: it ended, or the peer went away.
+    fn done(&mut self) {}
+}
+
+/// A body that tells its [`Tally`] about the bytes passing through it and when it is dropped
+/// (whether it finished or the peer went away), so logs and metrics see the whole exchange.
+pub struct Counted<T: Tally> {
     inner: Body,
-    count: Arc<AtomicU64>,
-    on_drop: Option<Box<dyn FnOnce() + Send + Sync>>,
+    tally: T,
 }
 
 // === impl Counted ===
 
-impl Counted {
-    pub fn new(
-        inner: Body,
-        count: Arc<AtomicU64>,
-        on_drop: Option<Box<dyn FnOnce() + Send + Sync>>,
-    ) -> Counted {
-        Counted {
-            inner,
-            count,
-            on_drop,
-        }
+impl<T: Tally> Counted<T> {
+    pub fn new(inner: Body, tally: T) -> Counted<T> {
+        Counted { inner, tally }
     }
 }
 
-impl HttpBody for Counted {
+impl<T: Tally + Unpin> HttpBody for Counted<T> {
     type Data = Bytes;
     type Error = hyper::Error;
 
@@ -222,7 +187,8 @@ impl HttpBody for Counted {
         let polled = Pin::new(&mut self.inner).poll_frame(cx);
         if let Poll::Ready(Some(Ok(frame))) = &polled {
             if let Some(data) = frame.data_ref() {
-                self.count.fetch_add(data.len() as u64, Ordering::Relaxed);
+                let n = data.len() as u64;
+                self.tally.add(n);
             }
         }
         polled
@@ -237,10 +203,8 @@ impl HttpBody for Counted {
     }
 }
 
-impl Drop for Counted {
+impl<T: Tally> Drop for Counted<T> {
     fn drop(&mut self) {
-        if let Some(f) = self.on_drop.take() {
-            f();
-        }
+        self.tally.done();
     }
 }

@@ -1,65 +1,63 @@
-//! Accepting connections on a routed listener: HTTP/1.1 and h2c, and TLS (`tls.mode: SIMPLE`)
-//! with the certificate of the Gateway server's `credentialName` Secret.
+//! Accepting connections for a stack: HTTP/1.1 and h2c (with upgrades) on plain listeners,
+//! and TLS (`tls.mode: SIMPLE`) with the certificate of the Gateway server's `credentialName`
+//! Secret on the gateway's HTTPS ones.
 
-use super::pipeline::{self, Downstream};
-use super::Proxy;
+use super::stack::Stack;
+use super::{Downstream, Proxy};
 use crate::api::istio::ServerTlsMode;
 use hyper::body::Incoming;
 use hyper::Request;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
+use tower::Service;
 
-/// Serves `listener`, whose requests route as listener `port`, until dropped.
-pub async fn serve(proxy: Arc<Proxy>, listener: TcpListener, port: u16) {
+/// Serves `listener` with `stack` until dropped; requests route as listener `port`. With a
+/// `proxy`, the listener terminates TLS when its Gateway server asks for it.
+pub async fn serve(stack: Stack, listener: TcpListener, port: u16, tls: Option<Arc<Proxy>>) {
     super::forward::accept(listener, |stream, local, remote| {
-        let proxy = proxy.clone();
+        let stack = stack.clone();
+        let proxy = tls.clone();
         async move {
-            match tls_config(&proxy, port) {
+            let down = |scheme| Downstream {
+                local,
+                remote,
+                port,
+                scheme,
+            };
+            match proxy.as_deref().and_then(|p| tls_config(p, port)) {
                 Some(Ok(config)) => {
                     let acceptor = tokio_rustls::TlsAcceptor::from(config);
                     match acceptor.accept(stream).await {
-                        Ok(tls) => connection(proxy, tls, local, remote, port, "https").await,
+                        Ok(tls) => connection(stack, tls, down("https")).await,
                         Err(e) => tracing::debug!("TLS handshake from {remote}: {e}"),
                     }
                 }
                 Some(Err(e)) => tracing::warn!("listener {port}: {e}"),
-                None => connection(proxy, stream, local, remote, port, "http").await,
+                None => connection(stack, stream, down("http")).await,
             }
         }
     })
     .await
 }
 
-async fn connection<S>(
-    proxy: Arc<Proxy>,
-    stream: S,
-    local: SocketAddr,
-    remote: SocketAddr,
-    port: u16,
-    scheme: &'static str,
-) where
+async fn connection<S>(stack: Stack, stream: S, down: Downstream)
+where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let down = Downstream {
-        local,
-        remote,
-        port,
-        scheme,
-    };
-    let service = hyper::service::service_fn(move |req: Request<Incoming>| {
-        let proxy = proxy.clone();
-        async move { Ok::<_, std::convert::Infallible>(pipeline::handle(proxy, req, down).await) }
+    let service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
+        req.extensions_mut().insert(down);
+        // Every layer is always ready: calling a clone needs no readiness check.
+        stack.clone().call(req)
     });
     let builder = auto::Builder::new(TokioExecutor::new());
     if let Err(e) = builder
         .serve_connection_with_upgrades(TokioIo::new(stream), service)
         .await
     {
-        tracing::debug!("downstream connection from {remote}: {e}");
+        tracing::debug!("downstream connection from {}: {e}", down.remote);
     }
 }
 

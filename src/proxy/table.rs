@@ -1,11 +1,17 @@
 //! One proxy's compiled configuration: its routes and clusters, built from the control plane's
-//! snapshot for the proxy's role, with load-balancer state carried across versions.
+//! snapshot for the proxy's role, with load-balancer state carried across versions and every
+//! route's forwarding state ([`RouteTarget`]) computed once.
 
 use super::balance::Balancer;
+use super::target::{self, RouteTarget};
+use super::telemetry::{self, Label};
 use crate::api::meta;
-use crate::routes::{self, Cluster, GatewayWorkload, RouterConfig, Snapshot};
+use crate::routes::{self, Cluster, GatewayWorkload, RouteId, RouterConfig, Snapshot};
+use hyper::header::HeaderValue;
+use hyper::http::uri::Authority;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 /// What kind of proxy is being configured.
@@ -28,9 +34,23 @@ pub struct Identity {
 }
 
 /// A cluster and its balancer.
+#[derive(Debug)]
 pub struct ClusterState {
     pub cluster: Cluster,
     pub balancer: Arc<Balancer>,
+    /// What requests to each endpoint need, by the endpoint's address.
+    pub endpoints: HashMap<SocketAddr, EndpointInfo>,
+}
+
+/// One endpoint as requests to it need it, computed once per version.
+#[derive(Debug, Clone)]
+pub struct EndpointInfo {
+    /// Where to connect: the pod's sidecar when it has one, else the app.
+    pub dial: Authority,
+    /// The app's host port for the peer sidecar (`x-meshlite-target-port`); `None` without one.
+    pub target_port: Option<HeaderValue>,
+    pub workload: Label,
+    pub namespace: Label,
 }
 
 /// A compiled configuration version.
@@ -41,9 +61,13 @@ pub struct Table {
     pub service_ports: HashMap<String, Vec<u16>>,
     /// The proxy pod's labels (gateway selection, `sourceLabels`).
     pub labels: BTreeMap<String, String>,
+    /// The proxy's namespace (`sourceNamespace`).
+    pub namespace: String,
     /// Server TLS from the `kubernetes.io/tls` Secrets of the proxy's namespace, by Secret
     /// name; built once per version, not per connection.
     pub tls: HashMap<String, Result<Arc<rustls::ServerConfig>, String>>,
+    /// Forwarding state of every route, by listener, virtual host and rule.
+    targets: Vec<Vec<Vec<Arc<RouteTarget>>>>,
 }
 
 /// The raw objects of a published config.
@@ -138,9 +162,18 @@ impl Table {
                 }
                 None => Arc::new(Balancer::new(&cluster.policy, &cluster.endpoints)),
             };
+            let endpoints = cluster
+                .endpoints
+                .iter()
+                .map(|e| (e.address, EndpointInfo::new(e)))
+                .collect();
             clusters.insert(
                 cluster.name.clone(),
-                Arc::new(ClusterState { cluster, balancer }),
+                Arc::new(ClusterState {
+                    cluster,
+                    balancer,
+                    endpoints,
+                }),
             );
         }
         let mut service_ports = HashMap::new();
@@ -180,12 +213,73 @@ impl Table {
                 tls.insert(name, crate::pki::server_config_from_pem(&cert, &key));
             }
         }
+        let targets = router
+            .listeners
+            .iter()
+            .map(|l| {
+                let cx = target::Context {
+                    clusters: &clusters,
+                    service_ports: &service_ports,
+                    listener_port: l.port,
+                };
+                l.virtual_hosts
+                    .iter()
+                    .map(|v| {
+                        v.routes
+                            .iter()
+                            .map(|r| Arc::new(RouteTarget::build(r, &cx)))
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
         Table {
             router,
             clusters,
             service_ports,
             labels,
+            namespace: id.namespace.clone(),
             tls,
+            targets,
+        }
+    }
+
+    /// The forwarding state of the route at `id`.
+    pub fn target(&self, id: RouteId) -> Option<&Arc<RouteTarget>> {
+        self.targets.get(id.listener)?.get(id.vhost)?.get(id.route)
+    }
+
+    /// `ns/name` of the first Gateway behind listener `port` (`None` for sidecars).
+    pub fn gateway(&self, port: u16) -> Option<&str> {
+        self.router
+            .listeners
+            .iter()
+            .find(|l| l.port == port)
+            .and_then(|l| l.gateways.first())
+            .map(String::as_str)
+    }
+}
+
+// === impl EndpointInfo ===
+
+impl EndpointInfo {
+    fn new(e: &routes::Endpoint) -> EndpointInfo {
+        let dial = match e.sidecar_inbound {
+            Some(port) => SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port),
+            None => e.address,
+        };
+        let (workload, namespace) = match &e.pod {
+            Some((ns, name)) => (Label::new(&telemetry::workload_name(name)), Label::new(ns)),
+            None => (Label::unknown(), Label::unknown()),
+        };
+        EndpointInfo {
+            dial: Authority::try_from(dial.to_string().as_str())
+                .unwrap_or_else(|_| Authority::from_static("127.0.0.1")),
+            target_port: e
+                .sidecar_inbound
+                .map(|_| HeaderValue::from(e.address.port())),
+            workload,
+            namespace,
         }
     }
 }

@@ -1,29 +1,69 @@
 //! What a proxy reports about each request: Istio's standard metrics and Envoy's access log.
 
-use chrono::{DateTime, Utc};
-use prometheus_client::encoding::EncodeLabelSet;
+use chrono::{DateTime, Datelike, Timelike, Utc};
+use hyper::header::HeaderValue;
+use hyper::http::uri::PathAndQuery;
+use hyper::Method;
+use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
+use std::fmt::Write as _;
 use std::net::SocketAddr;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
+
+/// A metric label value shared by every request that reports it (built once per proxy or
+/// per config version, so counting a request copies no string).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Label(Arc<str>);
+
+// === impl Label ===
+
+impl Label {
+    pub fn new(value: &str) -> Label {
+        Label(Arc::from(value))
+    }
+
+    /// Istio's value for what the proxy cannot know.
+    pub fn unknown() -> Label {
+        static UNKNOWN: LazyLock<Label> = LazyLock::new(|| Label::new("unknown"));
+        UNKNOWN.clone()
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Label {
+    fn from(value: &str) -> Label {
+        Label::new(value)
+    }
+}
+
+impl EncodeLabelValue for Label {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> std::fmt::Result {
+        EncodeLabelValue::encode(&self.as_str(), encoder)
+    }
+}
 
 /// The labels of `istio_requests_total` and `istio_request_duration_milliseconds` (Istio's
 /// standard labels that make sense on one machine).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, EncodeLabelSet)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 pub struct RequestLabels {
     /// `source` (outbound and gateways) or `destination` (inbound).
-    pub reporter: String,
-    pub source_workload: String,
-    pub source_workload_namespace: String,
-    pub destination_workload: String,
-    pub destination_workload_namespace: String,
-    pub destination_service: String,
-    pub response_code: String,
-    pub response_flags: String,
-    pub request_protocol: String,
+    pub reporter: &'static str,
+    pub source_workload: Label,
+    pub source_workload_namespace: Label,
+    pub destination_workload: Label,
+    pub destination_workload_namespace: Label,
+    pub destination_service: Label,
+    pub response_code: u16,
+    pub response_flags: &'static str,
+    pub request_protocol: &'static str,
 }
 
 /// Istio's duration buckets, in milliseconds.
@@ -143,33 +183,34 @@ pub fn workload_name(pod: &str) -> String {
     pod.to_string()
 }
 
-/// One request's access log record, in Envoy's default format.
+/// One request's access log record, in Envoy's default format. Its fields borrow the
+/// request's own header values and the config version's names, so recording copies nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessLog {
     pub start: DateTime<Utc>,
-    pub method: String,
-    pub path: String,
-    pub protocol: String,
+    pub method: Method,
+    pub path: Option<PathAndQuery>,
+    pub protocol: &'static str,
     pub response_code: u16,
     /// Envoy response flags (`UH`, `UF`, `NR`, …) or `-`.
-    pub flags: String,
+    pub flags: &'static str,
     /// `via_upstream` or why the proxy answered itself.
-    pub details: String,
+    pub details: &'static str,
     pub bytes_received: u64,
     pub bytes_sent: u64,
     pub duration: Duration,
     /// Time until the upstream's response headers, when there was an upstream response.
     pub upstream_time: Option<Duration>,
-    pub forwarded_for: Option<String>,
-    pub user_agent: Option<String>,
-    pub request_id: Option<String>,
-    pub authority: Option<String>,
+    pub forwarded_for: Option<HeaderValue>,
+    pub user_agent: Option<HeaderValue>,
+    pub request_id: Option<HeaderValue>,
+    pub authority: Option<HeaderValue>,
     pub upstream_host: Option<SocketAddr>,
-    pub upstream_cluster: Option<String>,
+    pub upstream_cluster: Option<Arc<str>>,
     pub upstream_local: Option<SocketAddr>,
     pub downstream_local: Option<SocketAddr>,
     pub downstream_remote: Option<SocketAddr>,
-    pub route: Option<String>,
+    pub route: Option<Arc<str>>,
 }
 
 // === impl AccessLog ===
@@ -177,14 +218,40 @@ pub struct AccessLog {
 impl AccessLog {
     /// The log line (without newline), field for field Envoy's default format.
     pub fn line(&self) -> String {
-        fn opt<T: ToString>(v: &Option<T>) -> String {
-            v.as_ref().map_or_else(|| "-".to_string(), T::to_string)
+        let mut out = String::new();
+        self.write(&mut out);
+        out
+    }
+
+    /// Appends the line (without newline) to `out`.
+    pub fn write(&self, out: &mut String) {
+        fn opt<T: std::fmt::Display>(out: &mut String, v: &Option<T>) {
+            match v {
+                Some(v) => {
+                    let _ = write!(out, "{v}");
+                }
+                None => out.push('-'),
+            }
         }
-        format!(
-            "[{}] \"{} {} {}\" {} {} {} - \"-\" {} {} {} {} \"{}\" \"{}\" \"{}\" \"{}\" \"{}\" {} {} {} {} - {}",
-            self.start.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        fn header(out: &mut String, v: &Option<HeaderValue>) {
+            match v.as_ref().and_then(|v| v.to_str().ok()) {
+                Some(v) => out.push_str(v),
+                None => out.push('-'),
+            }
+        }
+        let t = self.start;
+        let _ = write!(
+            out,
+            "[{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z] \"{} {} {}\" {} {} {} - \"-\" {} {} {} ",
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second(),
+            t.timestamp_subsec_millis().min(999),
             self.method,
-            self.path,
+            self.path.as_ref().map_or("/", PathAndQuery::as_str),
             self.protocol,
             self.response_code,
             self.flags,
@@ -192,19 +259,34 @@ impl AccessLog {
             self.bytes_received,
             self.bytes_sent,
             self.duration.as_millis(),
-            self.upstream_time
-                .map_or_else(|| "-".to_string(), |d| d.as_millis().to_string()),
-            opt(&self.forwarded_for),
-            opt(&self.user_agent),
-            opt(&self.request_id),
-            opt(&self.authority),
-            opt(&self.upstream_host),
-            opt(&self.upstream_cluster),
-            opt(&self.upstream_local),
-            opt(&self.downstream_local),
-            opt(&self.downstream_remote),
-            opt(&self.route),
-        )
+        );
+        opt(out, &self.upstream_time.map(|d| d.as_millis()));
+        for (i, v) in [
+            &self.forwarded_for,
+            &self.user_agent,
+            &self.request_id,
+            &self.authority,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            out.push_str(if i == 0 { " \"" } else { "\" \"" });
+            header(out, v);
+        }
+        out.push_str("\" \"");
+        opt(out, &self.upstream_host);
+        out.push_str("\" ");
+        opt(out, &self.upstream_cluster);
+        for v in [
+            &self.upstream_local,
+            &self.downstream_local,
+            &self.downstream_remote,
+        ] {
+            out.push(' ');
+            opt(out, v);
+        }
+        out.push_str(" - ");
+        opt(out, &self.route);
     }
 }
 
@@ -239,20 +321,20 @@ mod tests {
                 .single()
                 .expect("valid time")
                 + chrono::Duration::milliseconds(678),
-            method: "GET".into(),
-            path: "/hello".into(),
-            protocol: "HTTP/1.1".into(),
+            method: Method::GET,
+            path: Some(PathAndQuery::from_static("/hello")),
+            protocol: "HTTP/1.1",
             response_code: 200,
-            flags: "-".into(),
-            details: "via_upstream".into(),
+            flags: "-",
+            details: "via_upstream",
             bytes_received: 0,
             bytes_sent: 42,
             duration: Duration::from_millis(3),
             upstream_time: Some(Duration::from_millis(2)),
             forwarded_for: None,
-            user_agent: Some("curl/8.5.0".into()),
-            request_id: Some("id-1".into()),
-            authority: Some("helloworld:5000".into()),
+            user_agent: Some(HeaderValue::from_static("curl/8.5.0")),
+            request_id: Some(HeaderValue::from_static("id-1")),
+            authority: Some(HeaderValue::from_static("helloworld:5000")),
             upstream_host: Some("127.0.0.1:20003".parse().expect("addr")),
             upstream_cluster: Some("outbound|5000||helloworld.default.svc.cluster.local".into()),
             upstream_local: Some("127.0.0.1:41234".parse().expect("addr")),
@@ -267,8 +349,8 @@ mod tests {
         let ok = sample();
         let mut failed = sample();
         failed.response_code = 503;
-        failed.flags = "UH".into();
-        failed.details = "no_healthy_upstream".into();
+        failed.flags = "UH";
+        failed.details = "no_healthy_upstream";
         failed.upstream_time = None;
         failed.upstream_host = None;
         failed.upstream_local = None;
@@ -287,15 +369,15 @@ mod tests {
     fn metrics_exposition() {
         let m = Metrics::new();
         let labels = RequestLabels {
-            reporter: "source".into(),
+            reporter: "source",
             source_workload: "sleep".into(),
             source_workload_namespace: "default".into(),
             destination_workload: "hello".into(),
             destination_workload_namespace: "default".into(),
             destination_service: "hello.default.svc.cluster.local".into(),
-            response_code: "200".into(),
-            response_flags: "-".into(),
-            request_protocol: "http".into(),
+            response_code: 200,
+            response_flags: "-",
+            request_protocol: "http",
         };
         m.count(&labels, Duration::from_millis(3));
         m.count(&labels, Duration::from_millis(30));

@@ -60,6 +60,8 @@ pub struct PoolLimits {
     pub max_retries: Option<u32>,
     /// `tcp.connectTimeout` (Istio's default 10 s).
     pub connect_timeout: Option<Duration>,
+    /// `http.h2UpgradePolicy: UPGRADE`.
+    pub h2_upgrade: bool,
 }
 
 /// `outlierDetection` as Envoy applies it.
@@ -117,6 +119,9 @@ pub struct Cluster {
     pub destination_rule: Option<String>,
     /// Ready and not-ready endpoints, in Endpoints order; subsets keep only matching labels.
     pub endpoints: Vec<Endpoint>,
+    /// Requests go upstream as HTTP/2: the Service port's protocol is `http2` or `grpc`
+    /// (by name prefix or appProtocol), or the DestinationRule sets `h2UpgradePolicy: UPGRADE`.
+    pub http2: bool,
 }
 
 /// Envoy's cluster name.
@@ -147,7 +152,7 @@ pub fn compile_clusters(s: &Snapshot, client_ns: &str) -> Vec<Cluster> {
             meta.name == svc.meta.name && meta.namespace == svc.meta.namespace
         });
         let rule = ctx.destination_rule(&svc.fqdn, client_ns);
-        for (port, port_name, _) in &svc.ports {
+        for (port, port_name, app_protocol) in &svc.ports {
             let all = endpoints
                 .map(|e| service_endpoints(e, port_name, &pods))
                 .unwrap_or_default();
@@ -169,12 +174,14 @@ pub fn compile_clusters(s: &Snapshot, client_ns: &str) -> Vec<Cluster> {
                     .filter(|e| labels.is_none_or(|want| labels_match(want, &e.labels)))
                     .cloned()
                     .collect();
+                let policy = cluster_policy(rule.map(|(_, _, dr)| dr), *port, subset);
                 clusters.push(Cluster {
                     name: cluster_name(*port, subset, &svc.fqdn),
                     host: svc.fqdn.clone(),
                     port: *port,
                     subset: subset.map(str::to_string),
-                    policy: cluster_policy(rule.map(|(_, _, dr)| dr), *port, subset),
+                    http2: policy.pool.h2_upgrade || speaks_http2(port_name, app_protocol),
+                    policy,
                     destination_rule: rule.map(|(meta, _, _)| meta.key()),
                     endpoints,
                 });
@@ -326,8 +333,27 @@ fn pool_limits(pool: &ConnectionPoolSettings) -> PoolLimits {
         out.max_requests = positive(http.http2_max_requests);
         out.max_requests_per_connection = positive(http.max_requests_per_connection);
         out.max_retries = positive(http.max_retries);
+        out.h2_upgrade = matches!(
+            http.h2_upgrade_policy,
+            crate::api::istio::H2UpgradePolicy::Upgrade
+        );
     }
     out
+}
+
+/// Whether a Service port declares HTTP/2 (Istio's protocol selection: `appProtocol`, else the
+/// name's prefix before `-`).
+fn speaks_http2(name: &str, app_protocol: &str) -> bool {
+    let protocol = if !app_protocol.is_empty() {
+        app_protocol
+    } else if name.to_ascii_lowercase().starts_with("grpc-web") {
+        return false;
+    } else {
+        name.split('-').next().unwrap_or_default()
+    };
+    ["http2", "grpc"]
+        .iter()
+        .any(|p| protocol.eq_ignore_ascii_case(p))
 }
 
 /// `outlierDetection` with Envoy's defaults filled in, as Istio translates it.

@@ -1,5 +1,6 @@
 //! Request matching: compiled StringMatch values and the HTTPMatchRequest conditions.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use regex::Regex;
@@ -108,18 +109,55 @@ fn compile_opt(m: &Option<StringMatch>) -> Result<Option<StringMatcher>, RouteEr
     m.as_ref().map(StringMatcher::compile).transpose()
 }
 
-/// All values of header `name` (case-insensitive), joined with "," as Envoy does.
-pub fn header_value(headers: &[(String, String)], name: &str) -> Option<String> {
-    let values: Vec<&str> = headers
-        .iter()
-        .filter(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
-        .collect();
-    if values.is_empty() {
-        None
-    } else {
-        Some(values.join(","))
+/// Where the matcher reads request headers from: the proxy's `http::HeaderMap` as it arrived
+/// (no copy), or the name/value pairs `trace` builds.
+pub trait HeaderSource: std::fmt::Debug + Sync {
+    /// All values of header `name` (case-insensitive), joined with "," as Envoy does.
+    fn joined(&self, name: &str) -> Option<Cow<'_, str>>;
+}
+
+impl HeaderSource for http::HeaderMap {
+    fn joined(&self, name: &str) -> Option<Cow<'_, str>> {
+        let mut values = self.get_all(name).iter().filter_map(|v| v.to_str().ok());
+        let first = values.next()?;
+        match values.next() {
+            None => Some(Cow::Borrowed(first)),
+            Some(second) => {
+                let mut all = format!("{first},{second}");
+                for v in values {
+                    all.push(',');
+                    all.push_str(v);
+                }
+                Some(Cow::Owned(all))
+            }
+        }
     }
+}
+
+impl HeaderSource for [(String, String)] {
+    fn joined(&self, name: &str) -> Option<Cow<'_, str>> {
+        let values: Vec<&str> = self
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect();
+        match values.as_slice() {
+            [] => None,
+            [one] => Some(Cow::Borrowed(one)),
+            _ => Some(Cow::Owned(values.join(","))),
+        }
+    }
+}
+
+impl HeaderSource for Vec<(String, String)> {
+    fn joined(&self, name: &str) -> Option<Cow<'_, str>> {
+        self.as_slice().joined(name)
+    }
+}
+
+/// All values of header `name` (case-insensitive), joined with "," as Envoy does.
+pub fn header_value<'h>(headers: &'h dyn HeaderSource, name: &str) -> Option<Cow<'h, str>> {
+    headers.joined(name)
 }
 
 /// First value of query parameter `name` (`?key` alone is the empty value).

@@ -47,7 +47,7 @@ pub async fn log(State(style): State<Style>, req: Request, next: Next) -> Respon
             now.format("%d/%b/%Y:%H:%M:%S %z")
         ),
     };
-    crate::logline::emit(line);
+    crate::logline::emit(|out| out.push_str(&line));
     resp
 }
 

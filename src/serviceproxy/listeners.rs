@@ -2,8 +2,8 @@
 //!
 //! Each accepted connection goes to the next ready backend (round-robin, with fallthrough).
 
-use super::dial;
 use super::plan::{Bind, Frontend};
+use crate::dial;
 use arc_swap::ArcSwap;
 use std::collections::HashMap;
 use std::io;

@@ -6,12 +6,13 @@
 //! namespace from the `Proxy-Authorization` username and short names resolve as in-cluster.
 
 use super::registry::{Registry, ResolveError};
+use crate::hop::strip_hop_by_hop;
 use arc_swap::ArcSwap;
 use base64::Engine as _;
 use bytes::Bytes;
 use http_body_util::{combinators::BoxBody, BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::header::{self, HeaderMap, HeaderName, HeaderValue};
+use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -139,7 +140,7 @@ async fn forward(
         }
         None => registry.load().resolve(&host, port, &namespace)?,
     };
-    let (stream, backend) = super::dial::connect_any(&backends, next)
+    let (stream, backend) = crate::dial::connect_any(&backends, next)
         .await
         .map_err(|detail| ProxyError::Connect {
             host: authority.to_string(),
@@ -207,35 +208,6 @@ pub(crate) fn client_namespace(headers: &HeaderMap) -> String {
             (!user.is_empty()).then(|| user.to_string())
         })
         .unwrap_or_else(|| DEFAULT_NAMESPACE.to_string())
-}
-
-/// Remove headers that describe one hop only (RFC 9110 §7.6.1), including those the
-/// `Connection` header names, and the proxy credentials. (The sidecar strips the same.)
-pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
-    let named: Vec<HeaderName> = headers
-        .get_all(header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|n| HeaderName::from_bytes(n.trim().as_bytes()).ok())
-        .collect();
-    for name in named {
-        headers.remove(name);
-    }
-    for name in [
-        header::CONNECTION,
-        header::PROXY_AUTHORIZATION,
-        header::PROXY_AUTHENTICATE,
-        header::TE,
-        header::TRAILER,
-        header::TRANSFER_ENCODING,
-        header::UPGRADE,
-    ] {
-        headers.remove(name);
-    }
-    for name in ["keep-alive", "proxy-connection"] {
-        headers.remove(name);
-    }
 }
 
 fn text(status: StatusCode, body: &str) -> Response<Body> {

@@ -1,6 +1,7 @@
 //! End-to-end tests: real sidecars, a real config stream and tiny backends on loopback ports.
 
 use super::*;
+use crate::proxy::TARGET_PORT_HEADER;
 use crate::xds::{self, Hub};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};

@@ -38,6 +38,7 @@ fn cluster(
         },
         destination_rule: rule.map(str::to_string),
         endpoints: Vec::new(),
+        http2: false,
     }
 }
 

@@ -228,6 +228,14 @@ fn connection_pools() {
                 max_requests_per_connection: Some(3),
                 max_retries: Some(4),
                 connect_timeout: Some(Duration::from_millis(30)),
+                h2_upgrade: false,
+            },
+        ),
+        (
+            "{http: {h2UpgradePolicy: UPGRADE}}",
+            PoolLimits {
+                h2_upgrade: true,
+                ..PoolLimits::default()
             },
         ),
         (

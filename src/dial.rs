@@ -1,5 +1,5 @@
 //! Connecting to backends, shared by the Service listeners, the name resolver and the
-//! sidecar: one address with a timeout, or the first of a list that answers, round-robin.
+//! proxies: one address with a timeout, or the first of a list that answers, round-robin.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,0 +1,176 @@
+//! Cluster → load balancer → one endpoint: picks where this attempt goes (avoiding endpoints
+//! earlier attempts tried), addresses the request to it (the pod's sidecar when it has one),
+//! applies the per-try timeout and feeds the outcome to outlier detection.
+
+use super::action::Chosen;
+use super::balance::Outcome;
+use super::client::Http2;
+use super::error::ProxyError;
+use super::forward::Body;
+use super::retry::Attempt;
+use super::{report, BoxFuture, Downstream, SOURCE_WORKLOAD_HEADER, TARGET_PORT_HEADER};
+use crate::routes::{HashKey, LbPolicy};
+use hyper::header::{self, HeaderMap, HeaderValue};
+use hyper::http::uri::{PathAndQuery, Scheme};
+use hyper::{Request, Response};
+use std::net::SocketAddr;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+/// Adds endpoint selection; `source` is this proxy's workload, told to peer sidecars.
+#[derive(Clone)]
+pub struct EndpointLayer {
+    source: Option<HeaderValue>,
+}
+
+#[derive(Clone)]
+pub struct EndpointService<S> {
+    inner: S,
+    source: Option<HeaderValue>,
+}
+
+impl EndpointLayer {
+    pub fn new(workload: &str) -> EndpointLayer {
+        EndpointLayer {
+            source: HeaderValue::from_str(workload).ok(),
+        }
+    }
+}
+
+impl<S> tower::Layer<S> for EndpointLayer {
+    type Service = EndpointService<S>;
+
+    fn layer(&self, inner: S) -> EndpointService<S> {
+        EndpointService {
+            inner,
+            source: self.source.clone(),
+        }
+    }
+}
+
+impl<S> tower::Service<Request<Body>> for EndpointService<S>
+where
+    S: tower::Service<Request<Body>, Response = Response<Body>, Error = ProxyError>,
+    S::Future: Send + 'static,
+{
+    type Response = Response<Body>;
+    type Error = ProxyError;
+    type Future = BoxFuture<Result<Response<Body>, ProxyError>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), ProxyError>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request<Body>) -> Self::Future {
+        let Some(chosen) = req.extensions().get::<Chosen>().cloned() else {
+            return Box::pin(std::future::ready(Err(ProxyError::NoCluster(
+                "meshlite proxy: no cluster was chosen for the request\n".into(),
+            ))));
+        };
+        let attempt = req
+            .extensions()
+            .get::<Attempt>()
+            .cloned()
+            .unwrap_or_default();
+        let cluster = &chosen.cluster;
+        let remote = req.extensions().get::<Downstream>().map(|d| d.remote);
+        let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
+        let key = hash_key(&cluster.cluster.policy.lb, req.headers(), path, remote);
+        let Some(pick) = cluster
+            .balancer
+            .pick(key.as_deref(), Instant::now(), &attempt.tried)
+        else {
+            return Box::pin(std::future::ready(Err(ProxyError::NoHealthy)));
+        };
+        let address = pick.endpoint.address;
+        let info = cluster.endpoints.get(&address);
+        report::of(&req).note(|n| {
+            n.upstream_host = Some(address);
+            if let Some(info) = info {
+                n.destination_workload = Some(info.workload.clone());
+                n.destination_workload_namespace = Some(info.namespace.clone());
+            }
+        });
+        if let Some(info) = info {
+            let mut parts = hyper::http::uri::Parts::default();
+            parts.scheme = Some(Scheme::HTTP);
+            parts.authority = Some(info.dial.clone());
+            parts.path_and_query = Some(
+                req.uri()
+                    .path_and_query()
+                    .cloned()
+                    .unwrap_or_else(|| PathAndQuery::from_static("/")),
+            );
+            if let Ok(uri) = hyper::Uri::from_parts(parts) {
+                *req.uri_mut() = uri;
+            }
+            if let Some(port) = &info.target_port {
+                req.headers_mut().insert(TARGET_PORT_HEADER, port.clone());
+                if let Some(source) = &self.source {
+                    req.headers_mut()
+                        .insert(SOURCE_WORKLOAD_HEADER, source.clone());
+                }
+            }
+        }
+        if cluster.cluster.http2 {
+            req.extensions_mut().insert(Http2);
+        }
+        let sent = self.inner.call(req);
+        let balancer = cluster.balancer.clone();
+        Box::pin(async move {
+            let result = match attempt.per_try_timeout {
+                Some(limit) => tokio::time::timeout(limit, sent)
+                    .await
+                    .unwrap_or(Err(ProxyError::Timeout)),
+                None => sent.await,
+            };
+            let outcome = match &result {
+                Ok(resp) => Outcome::Status(resp.status().as_u16()),
+                Err(ProxyError::Timeout) => Outcome::Timeout,
+                Err(_) => Outcome::ConnectFailure,
+            };
+            balancer.report(address, outcome, Instant::now());
+            drop(pick.active);
+            let mut resp = result?;
+            if let Some(cookie) = pick.set_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+                resp.headers_mut().append(header::SET_COOKIE, cookie);
+            }
+            Ok(resp)
+        })
+    }
+}
+
+/// The value a consistent-hash balancer hashes for this request.
+fn hash_key(
+    policy: &LbPolicy,
+    headers: &HeaderMap,
+    path: &str,
+    remote: Option<SocketAddr>,
+) -> Option<String> {
+    let LbPolicy::ConsistentHash(key) = policy else {
+        return None;
+    };
+    match key {
+        HashKey::Header(name) => headers
+            .get(name.as_str())
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+        HashKey::Cookie { name, .. } => headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|kv| kv.trim().split_once('='))
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.to_string()),
+        HashKey::Query(name) => path.split_once('?').and_then(|(_, q)| {
+            form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.into_owned())
+        }),
+        HashKey::SourceIp => remote.map(|r| r.ip().to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,69 @@
+//! Header operations of the route and of the chosen destination, on the way up (request) and
+//! on the way back (response), in Envoy's order: the route's first, then the destination's.
+
+use super::action::Chosen;
+use super::error::ProxyError;
+use super::forward::Body;
+use super::route::Routed;
+use super::BoxFuture;
+use hyper::header::{self, HeaderValue};
+use hyper::{Request, Response};
+use std::task::{Context, Poll};
+
+/// Adds the header operations.
+#[derive(Clone, Copy, Default)]
+pub struct HeadersLayer;
+
+#[derive(Clone)]
+pub struct Headers<S> {
+    inner: S,
+}
+
+impl<S> tower::Layer<S> for HeadersLayer {
+    type Service = Headers<S>;
+
+    fn layer(&self, inner: S) -> Headers<S> {
+        Headers { inner }
+    }
+}
+
+impl<S> tower::Service<Request<Body>> for Headers<S>
+where
+    S: tower::Service<Request<Body>, Response = Response<Body>, Error = ProxyError>,
+    S::Future: Send + 'static,
+{
+    type Response = Response<Body>;
+    type Error = ProxyError;
+    type Future = BoxFuture<Result<Response<Body>, ProxyError>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), ProxyError>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request<Body>) -> Self::Future {
+        let routed = req.extensions().get::<Routed>().cloned();
+        let chosen = req.extensions().get::<Chosen>().and_then(|c| c.destination);
+        if let Some(r) = &routed {
+            r.target.request_headers.apply(req.headers_mut());
+            if let Some(d) = chosen.and_then(|i| r.target.destinations.get(i)) {
+                d.request_headers.apply(req.headers_mut());
+            }
+        }
+        let fut = self.inner.call(req);
+        Box::pin(async move {
+            let mut resp = fut.await?;
+            if let Some(r) = &routed {
+                r.target.response_headers.apply(resp.headers_mut());
+                if let Some(d) = chosen.and_then(|i| r.target.destinations.get(i)) {
+                    d.response_headers.apply(resp.headers_mut());
+                }
+            }
+            resp.headers_mut()
+                .insert(header::SERVER, HeaderValue::from_static("istio-envoy"));
+            Ok(resp)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

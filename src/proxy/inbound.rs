@@ -1,0 +1,181 @@
+//! A sidecar's inbound step: a request from a peer (or anyone) delivered to the app port the
+//! peer names, with the calling workload noted for metrics. (Where mTLS and authorization
+//! will sit.)
+
+use super::client::Upgrade;
+use super::error::ProxyError;
+use super::forward::{self, Body};
+use super::telemetry::Label;
+use super::{report, BoxFuture, SOURCE_WORKLOAD_HEADER, TARGET_PORT_HEADER};
+use hyper::http::uri::{Authority, PathAndQuery, Scheme};
+use hyper::{Request, Response, StatusCode};
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+/// Why an inbound request has no app port to go to.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InboundError {
+    /// The target port header names a port the pod does not publish.
+    #[error("port {port} is not a port of pod {pod} (its ports: {ports})")]
+    NotAppPort {
+        port: String,
+        pod: String,
+        ports: String,
+    },
+    /// The pod publishes no app port at all.
+    #[error("pod {0} has no app ports")]
+    NoAppPorts(String),
+}
+
+/// The `(containerPort, host port)` a request goes to: the host port named by the target
+/// header (it must be one of the pod's), else the pod's first app port.
+pub fn target(
+    header: Option<&str>,
+    app_ports: &BTreeMap<u16, u16>,
+    pod: &str,
+) -> Result<(u16, u16), InboundError> {
+    match header {
+        Some(raw) => {
+            let wanted = raw.trim().parse::<u16>().ok();
+            app_ports
+                .iter()
+                .find(|(_, host)| Some(**host) == wanted)
+                .map(|(c, h)| (*c, *h))
+                .ok_or_else(|| InboundError::NotAppPort {
+                    port: raw.to_string(),
+                    pod: pod.to_string(),
+                    ports: app_ports
+                        .values()
+                        .map(u16::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                })
+        }
+        None => app_ports
+            .iter()
+            .next()
+            .map(|(c, h)| (*c, *h))
+            .ok_or_else(|| InboundError::NoAppPorts(pod.to_string())),
+    }
+}
+
+/// Finds the Service an app address serves, for metrics.
+pub type ServiceOf = Arc<dyn Fn(SocketAddr) -> Option<Label> + Send + Sync>;
+
+/// The pod's app ports and what inbound requests are told about them.
+#[derive(Clone)]
+pub struct InboundLayer {
+    pod: Arc<str>,
+    app_ports: Arc<BTreeMap<u16, u16>>,
+    /// `inbound|PORT||` per containerPort.
+    clusters: Arc<BTreeMap<u16, Arc<str>>>,
+    service_of: ServiceOf,
+}
+
+#[derive(Clone)]
+pub struct Inbound<S> {
+    inner: S,
+    ports: InboundLayer,
+}
+
+impl InboundLayer {
+    /// `pod` is `namespace/name`; `app_ports` maps containerPort → host port.
+    pub fn new(pod: &str, app_ports: BTreeMap<u16, u16>, service_of: ServiceOf) -> InboundLayer {
+        let clusters = app_ports
+            .keys()
+            .map(|p| (*p, Arc::from(format!("inbound|{p}||"))))
+            .collect();
+        InboundLayer {
+            pod: Arc::from(pod),
+            app_ports: Arc::new(app_ports),
+            clusters: Arc::new(clusters),
+            service_of,
+        }
+    }
+}
+
+impl<S> tower::Layer<S> for InboundLayer {
+    type Service = Inbound<S>;
+
+    fn layer(&self, inner: S) -> Inbound<S> {
+        Inbound {
+            inner,
+            ports: self.clone(),
+        }
+    }
+}
+
+impl<S> tower::Service<Request<Body>> for Inbound<S>
+where
+    S: tower::Service<Request<Body>, Response = Response<Body>, Error = ProxyError>,
+    S::Future: Send + 'static,
+{
+    type Response = Response<Body>;
+    type Error = ProxyError;
+    type Future = BoxFuture<Result<Response<Body>, ProxyError>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), ProxyError>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request<Body>) -> Self::Future {
+        let headers = req.headers_mut();
+        let header = headers.remove(TARGET_PORT_HEADER);
+        let source = headers.remove(SOURCE_WORKLOAD_HEADER);
+        let report = report::of(&req);
+        if let Some(source) = source.as_ref().and_then(|v| v.to_str().ok()) {
+            report.note(|n| n.source_workload = Some(Label::new(source)));
+        }
+        let ports = &self.ports;
+        let wanted = header.as_ref().and_then(|v| v.to_str().ok());
+        let (container_port, host_port) = match target(wanted, &ports.app_ports, &ports.pod) {
+            Ok(t) => t,
+            Err(e) => return Box::pin(std::future::ready(Err(refusal(e)))),
+        };
+        let app = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), host_port);
+        report.note(|n| {
+            n.upstream_cluster = ports.clusters.get(&container_port).cloned();
+            n.upstream_host = Some(app);
+            n.destination_service = (ports.service_of)(app);
+        });
+        if let Some(protocol) = forward::upgrade_protocol(req.headers()) {
+            req.extensions_mut().insert(Upgrade(protocol));
+        }
+        forward::strip_hop_by_hop(req.headers_mut());
+        let mut parts = hyper::http::uri::Parts::default();
+        parts.scheme = Some(Scheme::HTTP);
+        parts.authority = Authority::try_from(app.to_string().as_str()).ok();
+        parts.path_and_query = Some(
+            req.uri()
+                .path_and_query()
+                .cloned()
+                .unwrap_or_else(|| PathAndQuery::from_static("/")),
+        );
+        if let Ok(uri) = hyper::Uri::from_parts(parts) {
+            *req.uri_mut() = uri;
+        }
+        Box::pin(self.inner.call(req))
+    }
+}
+
+fn refusal(e: InboundError) -> ProxyError {
+    match e {
+        InboundError::NotAppPort { .. } => ProxyError::Refused {
+            status: StatusCode::FORBIDDEN,
+            flags: "-",
+            details: "rbac_access_denied",
+            body: format!("meshlite sidecar: {e}\n").into(),
+        },
+        InboundError::NoAppPorts(_) => ProxyError::Refused {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            flags: "UH",
+            details: "no_healthy_upstream",
+            body: format!("no healthy upstream\nmeshlite sidecar: {e}\n").into(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests;

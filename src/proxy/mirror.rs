@@ -1,0 +1,128 @@
+//! Traffic mirroring: for each of the route's mirrors (by its percentage), a copy of the
+//! request goes to the mirror's cluster with `-shadow` added to the host, and its answer is
+//! thrown away. Only bodies kept by [`super::replay`] can be copied.
+
+use super::action::Chosen;
+use super::error::ProxyError;
+use super::fault::{hit, roll_percent};
+use super::forward::{self, Body};
+use super::replay::Replay;
+use super::report::Report;
+use super::route::Routed;
+use super::BoxFuture;
+use http_body_util::BodyExt;
+use hyper::header::{self, HeaderValue};
+use hyper::{Request, Response};
+use std::task::{Context, Poll};
+use tower::ServiceExt;
+
+/// Adds mirroring; `upstream` sends the copies (the endpoint and client layers).
+#[derive(Clone)]
+pub struct MirrorLayer<U> {
+    upstream: U,
+}
+
+#[derive(Clone)]
+pub struct Mirror<S, U> {
+    inner: S,
+    upstream: U,
+}
+
+impl<U> MirrorLayer<U> {
+    pub fn new(upstream: U) -> MirrorLayer<U> {
+        MirrorLayer { upstream }
+    }
+}
+
+impl<S, U: Clone> tower::Layer<S> for MirrorLayer<U> {
+    type Service = Mirror<S, U>;
+
+    fn layer(&self, inner: S) -> Mirror<S, U> {
+        Mirror {
+            inner,
+            upstream: self.upstream.clone(),
+        }
+    }
+}
+
+impl<S, U> tower::Service<Request<Body>> for Mirror<S, U>
+where
+    S: tower::Service<Request<Body>, Response = Response<Body>, Error = ProxyError>,
+    S::Future: Send + 'static,
+    U: tower::Service<Request<Body>, Response = Response<Body>, Error = ProxyError>
+        + Clone
+        + Send
+        + 'static,
+    U::Future: Send + 'static,
+{
+    type Response = Response<Body>;
+    type Error = ProxyError;
+    type Future = BoxFuture<Result<Response<Body>, ProxyError>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), ProxyError>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<Body>) -> Self::Future {
+        if let (Some(routed), Some(Replay(bytes))) = (
+            req.extensions().get::<Routed>(),
+            req.extensions().get::<Replay>(),
+        ) {
+            for (percentage, dest) in &routed.target.mirrors {
+                let Ok(cluster) = &dest.cluster else {
+                    continue;
+                };
+                if !hit(*percentage, roll_percent()) {
+                    continue;
+                }
+                let mut copy = Request::new(forward::full(bytes.clone()));
+                *copy.method_mut() = req.method().clone();
+                *copy.uri_mut() = req.uri().clone();
+                *copy.headers_mut() = req.headers().clone();
+                if let Some(host) = shadow_host(super::route::authority(&req)) {
+                    copy.headers_mut().insert(header::HOST, host);
+                }
+                // A report of its own: the copy is not this exchange.
+                copy.extensions_mut().insert(Report::default());
+                copy.extensions_mut().insert(Chosen {
+                    destination: None,
+                    cluster: cluster.clone(),
+                });
+                let upstream = self.upstream.clone();
+                tokio::spawn(async move {
+                    if let Ok(resp) = upstream.oneshot(copy).await {
+                        // Drain so the pooled connection can be reused.
+                        let _ = resp.into_body().collect().await;
+                    }
+                });
+            }
+        }
+        Box::pin(self.inner.call(req))
+    }
+}
+
+/// `host-shadow[:port]`, as Envoy names a mirrored request's authority.
+fn shadow_host(authority: &str) -> Option<HeaderValue> {
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) if p.parse::<u16>().is_ok() => (h, Some(p)),
+        _ => (authority, None),
+    };
+    let value = match port {
+        Some(p) => format!("{host}-shadow:{p}"),
+        None => format!("{host}-shadow"),
+    };
+    HeaderValue::from_str(&value).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn shadow_hosts() {
+        for (authority, want) in [
+            ("a.example", "a.example-shadow"),
+            ("a.example:8080", "a.example-shadow:8080"),
+        ] {
+            assert_eq!(super::shadow_host(authority).expect("valid"), want);
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! Keeps a small request body in memory when the route may send it more than once (retries,
+//! mirrors); larger bodies, and upgrades, stream through once.
+
+use super::client::Upgrade;
+use super::error::ProxyError;
+use super::forward::{self, Body};
+use super::route::Routed;
+use super::BoxFuture;
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use hyper::body::Body as _;
+use hyper::{Request, Response};
+use std::task::{Context, Poll};
+
+/// Bodies up to this size are kept for retries and mirrors; larger ones stream once.
+pub const MAX_BUFFERED_BODY: u64 = 1 << 20;
+
+/// The whole request body, for sending again; in the request's extensions.
+#[derive(Clone, Debug)]
+pub struct Replay(pub Bytes);
+
+/// Adds body buffering where the route needs it.
+#[derive(Clone, Copy, Default)]
+pub struct ReplayLayer;
+
+#[derive(Clone)]
+pub struct ReplayService<S> {
+    inner: S,
+}
+
+impl<S> tower::Layer<S> for ReplayLayer {
+    type Service = ReplayService<S>;
+
+    fn layer(&self, inner: S) -> ReplayService<S> {
+        ReplayService { inner }
+    }
+}
+
+impl<S> tower::Service<Request<Body>> for ReplayService<S>
+where
+    S: tower::Service<Request<Body>, Response = Response<Body>, Error = ProxyError>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response<Body>;
+    type Error = ProxyError;
+    type Future = BoxFuture<Result<Response<Body>, ProxyError>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), ProxyError>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<Body>) -> Self::Future {
+        let wanted = req
+            .extensions()
+            .get::<Routed>()
+            .is_some_and(|r| r.target.retries.attempts > 0 || !r.target.mirrors.is_empty())
+            && req.extensions().get::<Upgrade>().is_none();
+        let body = req.body();
+        let fits = body.is_end_stream()
+            || body
+                .size_hint()
+                .upper()
+                .is_some_and(|n| n <= MAX_BUFFERED_BODY);
+        if !(wanted && fits) {
+            return Box::pin(self.inner.call(req));
+        }
+        let mut inner = self.inner.clone();
+        Box::pin(async move {
+            let (mut parts, body) = req.into_parts();
+            let bytes = body
+                .collect()
+                .await
+                .map_err(|e| ProxyError::DownstreamBody(e.to_string()))?
+                .to_bytes();
+            parts.extensions.insert(Replay(bytes.clone()));
+            inner
+                .call(Request::from_parts(parts, forward::full(bytes)))
+                .await
+        })
+    }
+}
