@@ -28,6 +28,9 @@ cargo fmt --all -- --check
 say "build"
 cargo build --locked --all-targets
 
+say "clippy"
+cargo clippy --all-targets --locked -- -D warnings
+
 say "tests"
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --locked --no-fail-fast

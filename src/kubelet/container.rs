@@ -371,7 +371,10 @@ async fn probe_loop(
                 )));
                 return;
             }
-            tokio::time::sleep(p.timing.period).await;
+            if early_checks(&p.action, p.timing.period, &env, &cwd).await {
+                let _ = tx.send(ProbeEvent::Started);
+                break;
+            }
         }
     }
     let live = liveness.map(|p| {
@@ -410,6 +413,38 @@ async fn probe_loop(
         let _ = l.await;
     }
 }
+
+/// Between two counted startup checks, checks again every [`EARLY_CHECK`] whether the
+/// container has started; true once it has.
+///
+/// The kubelet itself checks only once per `periodSeconds`, so a sidecar whose first check
+/// comes a moment before it listens waits a whole period (1 s for Istio's) to be started. A
+/// local process starts in milliseconds, so the extra checks let a pod serve as soon as it
+/// can. They never count as failures: `failureThreshold × periodSeconds` keeps its meaning.
+async fn early_checks(
+    action: &probe::Action,
+    period: Duration,
+    env: &[(String, String)],
+    cwd: &std::path::Path,
+) -> bool {
+    let next = tokio::time::Instant::now() + period;
+    loop {
+        let left = next.saturating_duration_since(tokio::time::Instant::now());
+        if left.is_zero() {
+            return false;
+        }
+        tokio::time::sleep(left.min(EARLY_CHECK)).await;
+        if tokio::time::Instant::now() >= next {
+            return false;
+        }
+        if probe::check(action, EARLY_CHECK, env, cwd).await.is_success() {
+            return true;
+        }
+    }
+}
+
+/// How often [`early_checks`] looks.
+const EARLY_CHECK: Duration = Duration::from_millis(20);
 
 fn message(o: &probe::Outcome) -> String {
     match o {

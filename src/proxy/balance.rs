@@ -50,7 +50,8 @@ pub struct Balancer {
 /// The endpoint chosen for one request.
 #[derive(Debug)]
 pub struct Pick {
-    pub endpoint: Endpoint,
+    /// Shared with the balancer: a pick copies no endpoint.
+    pub endpoint: Arc<Endpoint>,
     /// A `Set-Cookie` header value to add to the response: the cluster hashes on a cookie with a
     /// TTL and the request had none, so one was generated (and used for this pick).
     pub set_cookie: Option<String>,
@@ -95,7 +96,7 @@ struct State {
 
 #[derive(Debug)]
 struct Slot {
-    endpoint: Endpoint,
+    endpoint: Arc<Endpoint>,
     /// Precomputed rendezvous contribution of the address.
     hash: u64,
     active: Arc<AtomicU32>,
@@ -254,7 +255,7 @@ impl State {
                     outlier.clear();
                 }
                 Slot {
-                    endpoint: endpoint.clone(),
+                    endpoint: Arc::new(endpoint.clone()),
                     hash: select::address_hash(&endpoint.address),
                     active,
                     outlier,
