@@ -33,7 +33,6 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-
 /// Every container process carries this variable (the data dir), so a later `up` can find and
 /// stop leftovers of its own data dir — and only those.
 pub const MARKER_ENV: &str = "MESHLITE_DATA_DIR";

@@ -65,6 +65,7 @@ pub mod routes;
 pub mod samples;
 pub mod serviceproxy;
 pub mod sidecar;
+pub mod signal;
 pub mod store;
 pub mod up;
 pub mod xds;
