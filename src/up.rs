@@ -119,7 +119,7 @@ pub async fn run(opts: UpOptions) -> Result<()> {
         admission: admission.clone(),
         token: token.clone(),
         address: format!("127.0.0.1:{port}"),
-        kubelet: Some(kubelet.clone()),
+        runtime: Some(kubelet.clone() as Arc<dyn apiserver::runtime::PodRuntime>),
         xds: Some(hub.clone()),
     });
     bootstrap(&state, port, &opts).await?;
