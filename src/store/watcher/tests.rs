@@ -179,3 +179,17 @@ async fn trigger_fires_at_start_and_coalesces_bursts() {
             .is_err()
     );
 }
+
+#[tokio::test]
+async fn the_stream_carries_the_same_events() {
+    use futures::StreamExt;
+    let (_dir, store) = open(100);
+    let a = put(&store, "a", "1").await;
+    let mut events = Box::pin(Watcher::new(store.clone(), PREFIX).into_stream());
+    assert_eq!(events.next().await, Some(Event::Init(vec![a])));
+    store.delete(&format!("{PREFIX}a"), None).await.unwrap();
+    let Some(Event::Delete(gone)) = events.next().await else {
+        panic!("expected a's deletion");
+    };
+    assert_eq!(crate::api::meta::name(&gone), "a");
+}
