@@ -1,5 +1,5 @@
-//! The pod subresources the kubelet serves through the API: `log` (plain or followed) and
-//! `exec` (WebSocket, as kubectl ≥ 1.30 speaks it).
+//! The pod subresources the node's pod runtime serves through the API: `log` (plain or
+//! followed) and `exec` (WebSocket, as kubectl ≥ 1.30 speaks it).
 
 use super::exec::{self as wsexec, ExecQuery};
 use super::runtime::PodRuntime;
