@@ -10,6 +10,7 @@ pub mod exec;
 pub mod path;
 mod pods;
 pub mod rest;
+pub mod runtime;
 pub mod scale;
 pub mod serve;
 pub mod watch;
@@ -42,7 +43,7 @@ pub struct AppState {
     /// `127.0.0.1:PORT`, advertised in `/api`.
     pub address: String,
     /// The node's pod runtime, for `log` and `exec` (absent: those answer "not running").
-    pub kubelet: Option<Arc<crate::kubelet::Kubelet>>,
+    pub runtime: Option<Arc<dyn runtime::PodRuntime>>,
     /// The proxies' config stream, for `proxy-status`.
     pub xds: Option<crate::xds::Hub>,
 }

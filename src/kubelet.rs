@@ -23,6 +23,7 @@ mod sync;
 use crate::admission::Admission;
 use crate::api::meta;
 use crate::api::resources;
+use crate::apiserver::runtime::{ExecTarget, PodRuntime};
 use crate::datadir::DataDir;
 use crate::objects::{self, EventType, Note};
 use crate::store::Store;
@@ -32,8 +33,6 @@ use std::ops::RangeInclusive;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-pub use crate::api::node::{HOST_PORTS_ANNOTATION, NODE_NAME};
 
 /// Every container process carries this variable (the data dir), so a later `up` can find and
 /// stop leftovers of its own data dir — and only those.
@@ -54,13 +53,6 @@ pub struct Config {
     pub xds: Option<std::net::SocketAddr>,
     /// This binary (built-in samples and the launcher run from it).
     pub exe: PathBuf,
-}
-
-/// Where `exec` runs a command for one container.
-#[derive(Debug, Clone)]
-pub struct ExecTarget {
-    pub env: Vec<(String, String)>,
-    pub cwd: PathBuf,
 }
 
 /// The running kubelet: a handle for the API server's `log` and `exec`.
@@ -111,9 +103,17 @@ impl Kubelet {
         Kubelet { shared, sync }
     }
 
-    /// Where `exec` into `container` (default: the first) of a pod runs; `None` when it is not
-    /// running.
-    pub fn exec_target(&self, ns: &str, pod: &str, container: &str) -> Option<ExecTarget> {
+    /// Stop every pod's processes (each with its grace period, at most `limit`), leaving the
+    /// pods in the store so the next `up` starts them again.
+    pub async fn shutdown(&self, limit: Duration) {
+        self.sync.abort();
+        sync::stop_all(&self.shared, limit).await;
+    }
+}
+
+/// What the API server's `log` and `exec` ask of the kubelet.
+impl PodRuntime for Kubelet {
+    fn exec_target(&self, ns: &str, pod: &str, container: &str) -> Option<ExecTarget> {
         self.shared
             .targets
             .lock()
@@ -122,16 +122,8 @@ impl Kubelet {
             .cloned()
     }
 
-    /// The log file of a container (`previous`: the run before the current one).
-    pub fn log_path(&self, ns: &str, pod: &str, container: &str, previous: bool) -> PathBuf {
+    fn log_path(&self, ns: &str, pod: &str, container: &str, previous: bool) -> PathBuf {
         log_path(&self.shared.dir, ns, pod, container, previous)
-    }
-
-    /// Stop every pod's processes (each with its grace period, at most `limit`), leaving the
-    /// pods in the store so the next `up` starts them again.
-    pub async fn shutdown(&self, limit: Duration) {
-        self.sync.abort();
-        sync::stop_all(&self.shared, limit).await;
     }
 }
 

@@ -7,14 +7,49 @@
 //! # Layout
 //!
 //! Data flows one way: the CLI speaks HTTP to the API server, which runs admission and writes
-//! to the store; everything else reads the store through watches.
+//! to the store; the components inside `up` read the store through [`store::watcher`] and write
+//! through [`objects`] (admission, then the store), as an API request would.
+//!
+//! ```text
+//! cli ──(HTTPS)──▶ apiserver ──▶ admission ──▶ store ──▶ api
+//!                  defines PodRuntime             │
+//!                      ▲                          │ read: store::watcher
+//!                      │ implements               ▼
+//!                      └──────────── kubelet, controllers, serviceproxy, up/mesh
+//!                                    write: objects (admission, then store)
+//! ```
+//!
+//! Who may depend on whom — each line names all the crate modules a module uses:
+//!
+//! - `patch`, `routes`, `store`, `admission` → `api` only; `api` → nothing. `inject`,
+//!   `analyze`, `xds`, `pki`, `datadir`, `logline`, `signal` → nothing; `samples` → `logline`;
+//!   `inspect` → `routes`, `inject`, `api`.
+//! - `objects` → `admission`, `store`, `patch`, `api` and the pure `inject`, `analyze` — never
+//!   the components that use it.
+//! - `apiserver` → `admission`, `objects`, `store`, `patch`, `api`, `xds`. It defines
+//!   [`apiserver::runtime::PodRuntime`], all it needs of the node for `log` and `exec`; the only
+//!   kubelet code it names is `kubelet::logs`'s reading of the log files the kubelet writes
+//!   (`LogOptions`, `render`, `follow`, `parse_bool`) — never the kubelet itself.
+//! - `controllers`, `serviceproxy` → `objects`, `admission`, `store`, `api`. `kubelet` → the
+//!   same plus `datadir`, `samples` and `apiserver::runtime` (the trait it implements).
+//! - `up` wires everything together (the one place that names the kubelet, controllers and
+//!   service proxy at once); only `cli` (the `up` command, and the gateway's port in `debug`)
+//!   depends on it.
+//! - `cli` → `api`, `patch`, `datadir`, `inject`, `analyze`, `inspect`, `routes`, `proxy`,
+//!   `xds`, `sidecar`, `samples`, `signal`, `up` — it reaches the server over HTTP only, never
+//!   its `apiserver`, `store`, `kubelet` or `controllers` (except in tests).
+//! - `sidecar` → `proxy`, `routes`, `xds`, `api`; `proxy` → `routes`, `api`, `pki`, `logline`,
+//!   plus `serviceproxy`'s dialer and `sidecar`'s header names.
+//!
+//! The modules:
 //!
 //! - [`api`]: the object model — resource catalogue, metadata helpers, selectors, validation,
 //!   `Status` errors, server-side tables and protobuf request bodies. Pure: no I/O.
 //! - [`patch`]: JSON merge patch, JSON patch and strategic merge patch, the three-way patch
 //!   that client-side apply sends, and server-side apply's field sets. Pure.
 //! - [`store`]: sled-backed objects with one global revision, optimistic concurrency, group
-//!   commit (a write is acknowledged once durable) and watch history.
+//!   commit (a write is acknowledged once durable) and watch history; [`store::watcher`] is the
+//!   one list-then-watch loop (relisting when it falls behind) everything inside `up` follows.
 //! - [`admission`]: defaults, names, system metadata, Service address allocation and
 //!   validation, run before every write.
 //! - [`apiserver`]: `fn app()` — discovery, REST verbs, watch streams — and the TLS listener.
@@ -41,6 +76,7 @@
 //!   DestinationRules to listeners, virtual hosts, routes and clusters (pure).
 //! - [`inspect`]: `proxy-config`, `trace` and `x describe` views of a compiled config (pure).
 //! - [`logline`]: access-log lines to stdout, batched by one writer thread.
+//! - [`signal`]: shutdown on Ctrl-C or SIGTERM, for `up`, sidecars and samples.
 //! - [`samples`]: built-in programs that stand in for well-known images (httpbin, nginx,
 //!   helloworld, curl), run with the hidden `meshlite sample NAME`.
 
@@ -67,6 +103,7 @@ pub mod routes;
 pub mod samples;
 pub mod serviceproxy;
 pub mod sidecar;
+pub mod signal;
 pub mod store;
 pub mod up;
 pub mod xds;

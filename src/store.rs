@@ -8,6 +8,7 @@
 pub mod commit;
 pub mod wal;
 pub mod watch;
+pub mod watcher;
 
 use serde_json::Value;
 use std::path::Path;

@@ -119,7 +119,7 @@ pub async fn run(opts: UpOptions) -> Result<()> {
         admission: admission.clone(),
         token: token.clone(),
         address: format!("127.0.0.1:{port}"),
-        kubelet: Some(kubelet.clone()),
+        runtime: Some(kubelet.clone() as Arc<dyn apiserver::runtime::PodRuntime>),
         xds: Some(hub.clone()),
     });
     bootstrap(&state, port, &opts).await?;
@@ -143,7 +143,13 @@ pub async fn run(opts: UpOptions) -> Result<()> {
     if opts.demo {
         tokio::spawn(demo::run(store.clone(), admission.clone(), opts.http_port));
     }
-    apiserver::serve::serve(listener, tls, apiserver::app(state), shutdown_signal()).await;
+    apiserver::serve::serve(
+        listener,
+        tls,
+        apiserver::app(state),
+        crate::signal::shutdown_signal(),
+    )
+    .await;
     println!("meshlite: stopping");
     controllers.abort();
     network.abort();
@@ -314,20 +320,4 @@ async fn create_if_missing(
         .map_err(|e| anyhow!("bootstrap object {key} was refused: {e}"))?;
     st.store.create(&key, admitted.object).await?;
     Ok(())
-}
-
-/// Resolves on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut term = match signal(SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-            return;
-        }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
-    }
 }

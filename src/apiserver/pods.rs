@@ -1,7 +1,8 @@
-//! The pod subresources the kubelet serves through the API: `log` (plain or followed) and
-//! `exec` (WebSocket, as kubectl ≥ 1.30 speaks it).
+//! The pod subresources the node's pod runtime serves through the API: `log` (plain or
+//! followed) and `exec` (WebSocket, as kubectl ≥ 1.30 speaks it).
 
 use super::exec::{self as wsexec, ExecQuery};
+use super::runtime::PodRuntime;
 use super::AppState;
 use crate::api::meta;
 use crate::api::resources;
@@ -31,8 +32,7 @@ fn log_response(st: &AppState, ns: &str, name: &str, query: &str) -> Result<Resp
     let opts = LogOptions::from_query(query).map_err(ApiError::bad_request)?;
     let pod = pod(st, ns, name)?;
     let container = container(&pod, opts.container.as_deref())?;
-    let kubelet = kubelet(st)?;
-    let path = kubelet.log_path(ns, name, &container, opts.previous);
+    let path = runtime(st)?.log_path(ns, name, &container, opts.previous);
     if opts.previous && !path.exists() {
         return Err(ApiError::bad_request(format!(
             "previous terminated container \"{container}\" in pod \"{name}\" not found"
@@ -68,7 +68,7 @@ pub async fn exec(
             .map_err(ApiError::bad_request)?;
         let pod = pod(&st, &ns, &name)?;
         let container = container(&pod, query.container.as_deref())?;
-        let target = kubelet(&st)?
+        let target = runtime(&st)?
             .exec_target(&ns, &name, &container)
             .ok_or_else(|| {
                 ApiError::bad_request(format!(
@@ -94,8 +94,8 @@ pub async fn exec(
     result.unwrap_or_else(IntoResponse::into_response)
 }
 
-fn kubelet(st: &AppState) -> Result<&crate::kubelet::Kubelet, ApiError> {
-    st.kubelet
+fn runtime(st: &AppState) -> Result<&dyn PodRuntime, ApiError> {
+    st.runtime
         .as_deref()
         .ok_or_else(|| ApiError::bad_request("no pod runtime runs in this server".to_string()))
 }

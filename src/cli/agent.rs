@@ -24,7 +24,7 @@ pub async fn run(a: AgentArgs) -> Result<i32> {
                     "meshlite sidecar for {}/{}: outbound 127.0.0.1:{}, inbound 127.0.0.1:{}, ready on 127.0.0.1:{}/healthz/ready",
                     settings.namespace, settings.pod, settings.outbound, settings.inbound, settings.status
                 );
-                crate::sidecar::run(settings, crate::up::shutdown_signal()).await?;
+                crate::sidecar::run(settings, crate::signal::shutdown_signal()).await?;
                 Ok(0)
             }
             Some("router") => {
@@ -43,7 +43,7 @@ pub async fn run(a: AgentArgs) -> Result<i32> {
                     listeners.join(", "),
                     settings.status
                 );
-                crate::sidecar::run(settings, crate::up::shutdown_signal()).await?;
+                crate::sidecar::run(settings, crate::signal::shutdown_signal()).await?;
                 Ok(0)
             }
             Some(other) => {

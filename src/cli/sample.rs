@@ -32,7 +32,7 @@ pub async fn run(a: SampleArgs) -> Result<i32> {
             .await
             .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))
     };
-    let stop = crate::up::shutdown_signal();
+    let stop = crate::signal::shutdown_signal();
     match a.name.as_str() {
         "httpbin" => {
             let l = bind(port(8080)?).await?;

@@ -1,12 +1,14 @@
-//! The control loop: watch Deployments, ReplicaSets and Pods, and apply what `deployment` and
-//! `replicaset` decide — level-triggered, a namespace at a time — plus owner-based garbage
-//! collection (what a deleted owner owned goes too).
+//! The control loop: watch Deployments, ReplicaSets, Pods and Services (through
+//! [`crate::store::watcher`]), and apply what `deployment` and `replicaset` decide —
+//! level-triggered, a namespace at a time — plus owner-based garbage collection (what a deleted
+//! owner owned goes too).
 
 use super::{deployment, endpoints, replicaset};
 use crate::admission::Admission;
 use crate::api::meta;
 use crate::api::resources::{self, Resource};
 use crate::objects::{self, Note};
+use crate::store::watcher::{self, Watcher};
 use crate::store::{Error as StoreError, Store};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashSet};
@@ -53,28 +55,23 @@ pub async fn run(store: Store, admission: Arc<Admission>) {
     }
 }
 
-/// Turn every change of `res` into "namespace X needs a look".
+/// Turn every change of `res` into "namespace X needs a look" (a listing — at the start, or
+/// after falling behind — marks every namespace it shows).
 async fn feed(
     store: Store,
     res: &'static Resource,
     tx: tokio::sync::mpsc::UnboundedSender<String>,
 ) {
-    loop {
-        let mut watch = match store.watch(&res.key_prefix(), None) {
-            Ok(w) => w,
-            Err(_) => return,
+    let mut watcher = Watcher::new(store, res.key_prefix());
+    while let Some(ev) = watcher.next().await {
+        let objects = match &ev {
+            watcher::Event::Init(all) => all.as_slice(),
+            watcher::Event::Apply(o) | watcher::Event::Delete(o) => std::slice::from_ref(o),
         };
-        while let Some(ev) = watch.next().await {
-            match ev {
-                Ok(ev) => {
-                    if let Some(ns) = meta::namespace(&ev.object) {
-                        if tx.send(ns.to_string()).is_err() {
-                            return;
-                        }
-                    }
-                }
-                // Fell behind: start again from now (a resync covers what was missed).
-                Err(_) => break,
+        let namespaces: BTreeSet<&str> = objects.iter().filter_map(meta::namespace).collect();
+        for ns in namespaces {
+            if tx.send(ns.to_string()).is_err() {
+                return;
             }
         }
     }

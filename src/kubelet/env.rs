@@ -149,7 +149,7 @@ fn field_ref(pod: &Value, path: &str) -> String {
                 sa
             }
         }
-        "spec.nodeName" => super::NODE_NAME.into(),
+        "spec.nodeName" => crate::api::node::NODE_NAME.into(),
         "status.podIP" | "status.hostIP" => "127.0.0.1".into(),
         "status.podIPs" | "status.hostIPs" => "127.0.0.1".into(),
         _ => {

@@ -4,8 +4,9 @@
 
 use super::container::{self, Outcome, PodContext};
 use super::status::{self, Container, Stage};
-use super::{Shared, HOST_PORTS_ANNOTATION, NODE_NAME};
+use super::Shared;
 use crate::api::meta;
+use crate::api::node::{HOST_PORTS_ANNOTATION, NODE_NAME};
 use crate::api::resources;
 use crate::objects::{self, Note};
 use serde_json::{json, Value};

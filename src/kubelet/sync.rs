@@ -1,11 +1,13 @@
-//! The kubelet's main loop: follow Pods in the store and keep exactly one worker per live pod —
-//! start workers for new pods, stop them (with the pod's grace period) for deleted or
-//! terminating ones, and remove a terminating pod from the store once its processes are gone.
+//! The kubelet's main loop: follow Pods in the store (a [`crate::store::watcher`]) and keep
+//! exactly one worker per live pod — start workers for new pods, stop them (with the pod's grace
+//! period) for deleted or terminating ones, and remove a terminating pod from the store once its
+//! processes are gone.
 
 use super::{pod, Shared};
 use crate::api::meta;
 use crate::api::resources;
-use crate::store::{EventType, Store};
+use crate::store::watcher::{self, Watcher};
+use crate::store::Store;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -29,54 +31,51 @@ pub(super) type Workers = Mutex<HashMap<String, Worker>>;
 
 /// Follow pods until aborted.
 pub(super) async fn run(shared: Arc<Shared>) {
-    let prefix = resources::core("pods").key_prefix();
+    let mut pods = Watcher::new(shared.store.clone(), resources::core("pods").key_prefix());
     let mut first = true;
-    loop {
-        let (pods, rev) = match shared.store.list(&prefix) {
-            Ok(l) => l,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot list pods; retrying");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                continue;
-            }
-        };
-        if std::mem::take(&mut first) {
-            // Folders of pods deleted while `up` was not running.
-            let kept: Vec<String> = pods.iter().map(folder).collect();
-            for base in ["pods", "logs"] {
-                let Ok(entries) = std::fs::read_dir(shared.dir.path().join(base)) else {
-                    continue;
-                };
-                for e in entries.flatten() {
-                    if !kept.contains(&e.file_name().to_string_lossy().into_owned()) {
-                        let _ = std::fs::remove_dir_all(e.path());
-                    }
+    while let Some(ev) = pods.next().await {
+        match ev {
+            watcher::Event::Init(pods) => {
+                if std::mem::take(&mut first) {
+                    remove_leftover_folders(&shared, &pods);
                 }
+                resync(&shared, pods);
             }
+            watcher::Event::Apply(pod) => observe(&shared, pod, false),
+            watcher::Event::Delete(pod) => observe(&shared, pod, true),
         }
-        let live: Vec<String> = pods.iter().map(uid).collect();
-        {
-            let mut w = shared.workers.lock().unwrap_or_else(|p| p.into_inner());
-            for (id, worker) in w.iter() {
-                if !live.contains(id) {
-                    let _ = worker.stop.send(Some(GONE_GRACE));
-                }
-            }
-            w.retain(|id, _| live.contains(id));
-        }
-        for p in pods {
-            observe(&shared, p, false);
-        }
-        let Ok(mut watch) = shared.store.watch(&prefix, Some(rev)) else {
+    }
+}
+
+/// Folders of pods deleted while `up` was not running.
+fn remove_leftover_folders(shared: &Shared, pods: &[Value]) {
+    let kept: Vec<String> = pods.iter().map(folder).collect();
+    for base in ["pods", "logs"] {
+        let Ok(entries) = std::fs::read_dir(shared.dir.path().join(base)) else {
             continue;
         };
-        while let Some(ev) = watch.next().await {
-            match ev {
-                Ok(ev) => observe(&shared, ev.object.clone(), ev.kind == EventType::Deleted),
-                // Fell behind: list again.
-                Err(_) => break,
+        for e in entries.flatten() {
+            if !kept.contains(&e.file_name().to_string_lossy().into_owned()) {
+                let _ = std::fs::remove_dir_all(e.path());
             }
         }
+    }
+}
+
+/// A full listing: stop workers of pods that are not in it, then observe every pod.
+fn resync(shared: &Arc<Shared>, pods: Vec<Value>) {
+    let live: Vec<String> = pods.iter().map(uid).collect();
+    {
+        let mut w = shared.workers.lock().unwrap_or_else(|p| p.into_inner());
+        for (id, worker) in w.iter() {
+            if !live.contains(id) {
+                let _ = worker.stop.send(Some(GONE_GRACE));
+            }
+        }
+        w.retain(|id, _| live.contains(id));
+    }
+    for p in pods {
+        observe(shared, p, false);
     }
 }
 

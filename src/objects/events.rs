@@ -4,6 +4,7 @@
 
 use crate::admission::Admission;
 use crate::api::meta;
+use crate::api::node::NODE_NAME;
 use crate::api::resources;
 use crate::store::{Change, Store};
 use serde_json::{json, Value};
@@ -116,7 +117,7 @@ pub async fn record(store: &Store, admission: &Admission, about: &Value, note: &
     }
     let mut source = json!({"component": component});
     if component == "kubelet" {
-        source["host"] = json!(crate::kubelet::NODE_NAME);
+        source["host"] = json!(NODE_NAME);
     }
     let ev = json!({
         "apiVersion": "v1", "kind": "Event",
@@ -126,7 +127,7 @@ pub async fn record(store: &Store, admission: &Admission, about: &Value, note: &
         "type": match kind { EventType::Normal => "Normal", EventType::Warning => "Warning" },
         "count": 1,
         "source": source, "reportingComponent": component,
-        "reportingInstance": if component == "kubelet" { crate::kubelet::NODE_NAME } else { "" },
+        "reportingInstance": if component == "kubelet" { NODE_NAME } else { "" },
         "firstTimestamp": at, "lastTimestamp": at,
     });
     super::create(store, admission, res, ns, ev).await;

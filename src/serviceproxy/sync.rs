@@ -6,6 +6,7 @@ use super::{listeners::ServiceProxy, plan, resolver, Bind, Bound, Registry};
 use crate::admission::Admission;
 use crate::api::{meta, resources};
 use crate::objects::{self, Note};
+use crate::store::watcher::Trigger;
 use crate::store::Store;
 use arc_swap::ArcSwap;
 use serde_json::{json, Value};
@@ -29,28 +30,7 @@ pub async fn run(
     let proxy = ServiceProxy::new();
     let services = resources::core("services");
     let endpoints = resources::core("endpoints");
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<()>();
-    let feeds: Vec<_> = [services, endpoints]
-        .into_iter()
-        .map(|res| {
-            let (store, tx) = (store.clone(), tx.clone());
-            tokio::spawn(async move {
-                loop {
-                    let Ok(mut w) = store.watch(&res.key_prefix(), None) else {
-                        return;
-                    };
-                    while let Some(ev) = w.next().await {
-                        if ev.is_err() || tx.send(()).is_err() {
-                            break;
-                        }
-                    }
-                    if tx.is_closed() {
-                        return;
-                    }
-                }
-            })
-        })
-        .collect();
+    let mut changes = Trigger::new(&store, [services.key_prefix(), endpoints.key_prefix()]);
     let mut failed_before: HashSet<String> = HashSet::new();
     let mut tick = tokio::time::interval(RETRY);
     loop {
@@ -60,16 +40,11 @@ pub async fn run(
         let bound = proxy.sync(plan::plan(&svcs, &eps)).await;
         record(&store, &admission, &svcs, &bound, &mut failed_before).await;
         tokio::select! {
-            r = rx.recv() => if r.is_none() { break },
+            more = changes.changed() => if !more { break },
             _ = tick.tick() => {}
         }
-        // Coalesce bursts.
-        while rx.try_recv().is_ok() {}
     }
     resolver_task.abort();
-    for f in feeds {
-        f.abort();
-    }
 }
 
 /// Write each Service's local ports annotation, and an event for ports that cannot be bound.

@@ -3,39 +3,20 @@
 //! proxy through the `xds` hub. Each proxy compiles its own view of it ([`crate::proxy`]).
 
 use crate::api::{meta, resources};
+use crate::store::watcher::Trigger;
 use crate::store::Store;
 use crate::xds::Hub;
 use serde_json::{json, Value};
 
 /// Keep `hub` publishing the current registry until aborted.
 pub async fn run(store: Store, hub: Hub) {
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<()>();
-    for plural in WATCHED {
-        let (store, tx) = (store.clone(), tx.clone());
-        tokio::spawn(async move {
-            let Some(res) = resources::lookup(plural) else {
-                return;
-            };
-            let prefix = res.key_prefix();
-            loop {
-                let Ok(mut w) = store.watch(&prefix, None) else {
-                    return;
-                };
-                let _ = tx.send(());
-                while let Some(ev) = w.next().await {
-                    if ev.is_err() || tx.send(()).is_err() {
-                        break;
-                    }
-                }
-                if tx.is_closed() {
-                    return;
-                }
-            }
-        });
-    }
+    let prefixes = WATCHED
+        .iter()
+        .filter_map(|plural| resources::lookup(plural))
+        .map(|res| res.key_prefix());
+    let mut changes = Trigger::new(&store, prefixes);
     let mut last = Value::Null;
-    while rx.recv().await.is_some() {
-        while rx.try_recv().is_ok() {}
+    while changes.changed().await {
         let config = snapshot(&store);
         if config != last {
             hub.publish(config.clone());
