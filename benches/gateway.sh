@@ -436,6 +436,19 @@ up_ticks() {
 }
 UP_TICKS=0
 
+# CPU time (clock ticks) of this run's proxies so far: the gateway's and the sidecars'
+# `pilot-agent` processes.
+proxy_ticks() {
+    local pid total=0 t
+    for pid in $(ours); do
+        grep -qa pilot-agent "/proc/$pid/cmdline" 2>/dev/null || continue
+        t=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || echo 0)
+        total=$((total + t))
+    done
+    echo "$total"
+}
+PROXY_TICKS=0
+
 # check FILE LABEL: fail on errors wrk reports.
 check() {
     local bad
@@ -457,11 +470,13 @@ measure() {
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -H "Host: $host" "$url" >"$TMP/warmup-$key.txt" 2>&1 ||
         { cat "$TMP/warmup-$key.txt" >&2; die "$label: wrk failed in the warm-up"; }
     check "$TMP/warmup-$key.txt" "$label (warm-up)"
-    local before
+    local before proxies_before
     before=$(up_ticks)
+    proxies_before=$(proxy_ticks)
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "Host: $host" "$url" >"$out" 2>&1 ||
         { cat "$out" >&2; die "$label: wrk failed"; }
     UP_TICKS=$((UP_TICKS + $(up_ticks) - before))
+    PROXY_TICKS=$((PROXY_TICKS + $(proxy_ticks) - proxies_before))
     check "$out" "$label"
     local r
     r=$(parse "$out") || { cat "$out" >&2; die "$label: cannot read wrk's output"; }
@@ -506,5 +521,14 @@ awk -v b="$rps_b" -v d="$rps_d" 'BEGIN {
 awk -v a="$p99_a" -v c="$p99_c" 'BEGIN {
     x = c - a
     printf "p99 (c) - (a): %+.2f ms (goal <= +1 ms)%s\n", x, (x <= 1 ? "" : "  [above goal]") }'
-awk -v t="$UP_TICKS" -v hz="$(getconf CLK_TCK 2>/dev/null || echo 100)" 'BEGIN {
-    printf "meshlite up'"'"'s own CPU during the 4 measured runs: %.1f CPU-s (API, kubelet and log pumps; pods not included)\n", t / hz }'
+awk -v t="$UP_TICKS" -v p="$PROXY_TICKS" -v hz="$(getconf CLK_TCK 2>/dev/null || echo 100)" 'BEGIN {
+    printf "meshlite up'"'"'s own CPU during the 4 measured runs: %.1f CPU-s (API, kubelet and log pumps; pods not included)\n", t / hz
+    r = (p > 0) ? 100 * t / p : 0
+    printf "the proxies'"'"' CPU (gateway and sidecars) in the same runs: %.1f CPU-s; up = %.1f%% of it (goal < 2%%)%s\n", p / hz, r, (r < 2 ? "" : "  [above goal]") }'
+
+# Allocations per request, counted in-process by the allocation benchmark (its own build).
+if [ -z "${BENCH_SKIP_ALLOCS:-}" ]; then
+    echo
+    (cd "$ROOT" && cargo bench --locked --bench allocs 2>&1 >/dev/null | grep -v -E '^ *(Compiling|Finished|Running)') ||
+        say "warning: the allocation benchmark failed"
+fi

@@ -58,11 +58,16 @@ pub fn emit(write: impl FnOnce(&mut String)) {
     }
 }
 
+/// How long the writer gathers lines after the first of a batch arrives: at most one write
+/// per interval, so whoever reads stdout (the kubelet's log pump) handles a few large chunks
+/// instead of one per request.
+const GATHER: std::time::Duration = std::time::Duration::from_millis(5);
+
 fn write_batches(queue: &Queue) {
     let mut out = std::io::stdout();
     let mut batch = String::new();
     loop {
-        let dropped = {
+        {
             let mut pending = queue.pending.lock().unwrap_or_else(PoisonError::into_inner);
             while pending.text.is_empty() {
                 pending = queue
@@ -70,6 +75,10 @@ fn write_batches(queue: &Queue) {
                     .wait(pending)
                     .unwrap_or_else(PoisonError::into_inner);
             }
+        }
+        std::thread::sleep(GATHER);
+        let dropped = {
+            let mut pending = queue.pending.lock().unwrap_or_else(PoisonError::into_inner);
             // Swap buffers: both keep their capacity, so steady state allocates nothing.
             std::mem::swap(&mut pending.text, &mut batch);
             std::mem::take(&mut pending.dropped)

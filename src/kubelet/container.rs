@@ -437,7 +437,10 @@ async fn early_checks(
         if tokio::time::Instant::now() >= next {
             return false;
         }
-        if probe::check(action, EARLY_CHECK, env, cwd).await.is_success() {
+        if probe::check(action, EARLY_CHECK, env, cwd)
+            .await
+            .is_success()
+        {
             return true;
         }
     }

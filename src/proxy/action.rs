@@ -57,13 +57,16 @@ where
     fn call(&mut self, req: Request<Body>) -> Self::Future {
         match act(req) {
             Ok(req) => Box::pin(self.inner.call(req)),
-            Err(answer) => Box::pin(std::future::ready(answer)),
+            Err(answer) => Box::pin(std::future::ready(*answer)),
         }
     }
 }
 
+/// The answer a layer gives instead of passing the request on (boxed: it is the rare path).
+type Answer = Box<Result<Response<Body>, ProxyError>>;
+
 /// The request to forward, or the answer the route gives instead.
-fn act(mut req: Request<Body>) -> Result<Request<Body>, Result<Response<Body>, ProxyError>> {
+fn act(mut req: Request<Body>) -> Result<Request<Body>, Answer> {
     let (Some(routed), Some(down)) = (
         req.extensions().get::<Routed>().cloned(),
         req.extensions().get::<Downstream>().copied(),
@@ -79,12 +82,12 @@ fn act(mut req: Request<Body>) -> Result<Request<Body>, Result<Response<Body>, P
                 .redirect_location(&routed.view(&req, &down))
                 .unwrap_or_default();
             let status = StatusCode::from_u16(*code).unwrap_or(StatusCode::MOVED_PERMANENTLY);
-            Err(Ok(route::redirect(status, &location)))
+            Err(Box::new(Ok(route::redirect(status, &location))))
         }
         Action::DirectResponse { status, .. } => {
             let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::OK);
             let body = routed.target.direct_body.clone();
-            Err(Ok(local_answer(status, body, "direct_response")))
+            Err(Box::new(Ok(local_answer(status, body, "direct_response"))))
         }
         Action::Route(_) => {
             let target = &routed.target;
@@ -93,7 +96,7 @@ fn act(mut req: Request<Body>) -> Result<Request<Body>, Result<Response<Body>, P
                 .pick(roll)
                 .and_then(|i| Some((i, target.destinations.get(i)?)))
             else {
-                return Err(Err(ProxyError::NoCluster(Arc::from(""))));
+                return Err(Box::new(Err(ProxyError::NoCluster(Arc::from("")))));
             };
             report::of(&req).note(|n| {
                 n.upstream_cluster = Some(dest.cluster_name.clone());

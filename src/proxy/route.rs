@@ -117,23 +117,26 @@ where
                 req.extensions_mut().insert(routed);
                 Box::pin(self.inner.call(req))
             }
-            Err(answer) => Box::pin(std::future::ready(answer)),
+            Err(answer) => Box::pin(std::future::ready(*answer)),
         }
     }
 }
 
+/// The answer a request gets instead of a route (boxed: it is the rare path).
+type Answer = Box<Result<Response<Body>, ProxyError>>;
+
 impl<S> RouteService<S> {
     /// The route for `req`, or the answer it gets instead.
-    fn select(&self, req: &Request<Body>) -> Result<Routed, Result<Response<Body>, ProxyError>> {
+    fn select(&self, req: &Request<Body>) -> Result<Routed, Answer> {
         let table = self
             .proxy
             .table
             .load_full()
-            .ok_or(Err(ProxyError::NoConfig))?;
+            .ok_or_else(|| Box::new(Err(ProxyError::NoConfig)))?;
         let Some(down) = req.extensions().get::<Downstream>().copied() else {
-            return Err(Err(ProxyError::NoRoute(
+            return Err(Box::new(Err(ProxyError::NoRoute(
                 "meshlite proxy: no route: the request did not come through a listener\n".into(),
-            )));
+            ))));
         };
         let namespace = &self.proxy.identity.namespace;
         let view = view(req, &table, &down, namespace);
@@ -141,7 +144,10 @@ impl<S> RouteService<S> {
             if vhost.https_redirect && down.scheme == "http" {
                 let host = view.authority.split(':').next().unwrap_or_default();
                 let location = format!("https://{host}{}", view.path);
-                return Err(Ok(redirect(StatusCode::MOVED_PERMANENTLY, &location)));
+                return Err(Box::new(Ok(redirect(
+                    StatusCode::MOVED_PERMANENTLY,
+                    &location,
+                ))));
             }
         }
         let id = routes::locate(&table.router, down.port, &view).map_err(|miss| {
@@ -155,12 +161,12 @@ impl<S> RouteService<S> {
                     view.authority, view.method, view.path
                 ),
             };
-            Err(ProxyError::NoRoute(why))
+            Box::new(Err(ProxyError::NoRoute(why)))
         })?;
         let target = table.target(id).cloned().ok_or_else(|| {
-            Err(ProxyError::NoRoute(
+            Box::new(Err(ProxyError::NoRoute(
                 "meshlite proxy: no route: the config changed while routing\n".into(),
-            ))
+            )))
         })?;
         Ok(Routed { table, id, target })
     }
