@@ -36,6 +36,7 @@ pub mod fault;
 pub mod forward;
 pub mod headers;
 pub mod inbound;
+pub mod layer;
 pub mod listen;
 pub mod mirror;
 pub mod observe;

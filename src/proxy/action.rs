@@ -6,6 +6,7 @@ use super::client::Upgrade;
 use super::error::{local_answer, ProxyError};
 use super::fault::roll_below;
 use super::forward::{self, Body};
+use super::layer::{Inner, Step};
 use super::route::{self, Routed};
 use super::table::ClusterState;
 use super::{report, BoxFuture, Downstream, SOURCE_WORKLOAD_HEADER, TARGET_PORT_HEADER};
@@ -14,7 +15,6 @@ use hyper::header::{self, HeaderValue};
 use hyper::http::uri::PathAndQuery;
 use hyper::{Request, Response, StatusCode};
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 /// The destination a request is forwarded to, in its extensions for the layers below.
 #[derive(Clone)]
@@ -28,35 +28,16 @@ pub struct Chosen {
 #[derive(Clone, Copy, Default)]
 pub struct ActionLayer;
 
-#[derive(Clone)]
-pub struct ActionService<S> {
-    inner: S,
-}
+crate::step!(ActionLayer);
 
-impl<S> tower::Layer<S> for ActionLayer {
-    type Service = ActionService<S>;
-
-    fn layer(&self, inner: S) -> ActionService<S> {
-        ActionService { inner }
-    }
-}
-
-impl<S> tower::Service<Request<Body>> for ActionService<S>
-where
-    S: tower::Service<Request<Body>, Response = Response<Body>, Error = ProxyError>,
-    S::Future: Send + 'static,
-{
-    type Response = Response<Body>;
-    type Error = ProxyError;
-    type Future = BoxFuture<Result<Response<Body>, ProxyError>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), ProxyError>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, req: Request<Body>) -> Self::Future {
+impl Step for ActionLayer {
+    fn call<S: Inner>(
+        &self,
+        inner: &mut S,
+        req: Request<Body>,
+    ) -> BoxFuture<Result<Response<Body>, ProxyError>> {
         match act(req) {
-            Ok(req) => Box::pin(self.inner.call(req)),
+            Ok(req) => Box::pin(inner.call(req)),
             Err(answer) => Box::pin(std::future::ready(*answer)),
         }
     }
@@ -154,9 +135,11 @@ fn rewrite(
     }
     let client = down.remote.ip();
     let xff = match headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
-        Some(prev) => HeaderValue::from_str(&format!("{prev}, {client}")),
-        None => HeaderValue::from_str(&client.to_string()),
+        Some(prev) => format!("{prev}, {client}"),
+        None => client.to_string(),
     };
+    // The string's buffer becomes the header value's: no second copy.
+    let xff = HeaderValue::from_maybe_shared(bytes::Bytes::from(xff));
     if let Ok(v) = xff {
         headers.insert("x-forwarded-for", v);
     }

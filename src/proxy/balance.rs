@@ -92,6 +92,8 @@ struct State {
     /// Round-robin position, kept across updates.
     next: usize,
     rng: StdRng,
+    /// Reused by every pick for its candidates.
+    candidates: Vec<usize>,
 }
 
 #[derive(Debug)]
@@ -121,6 +123,7 @@ impl Balancer {
             slots: Vec::new(),
             next: 0,
             rng,
+            candidates: Vec::new(),
         };
         state.set_endpoints(endpoints);
         Balancer {
@@ -147,8 +150,12 @@ impl Balancer {
     pub fn pick(&self, key: Option<&str>, now: Instant, exclude: &[SocketAddr]) -> Option<Pick> {
         let mut state = self.lock();
         state.refresh(now);
-        let candidates = state.candidates(exclude);
-        let (index, set_cookie) = state.choose(&candidates, key)?;
+        // The candidate list lives in the state, so a pick allocates nothing.
+        let mut candidates = std::mem::take(&mut state.candidates);
+        state.candidates_into(exclude, &mut candidates);
+        let chosen = state.choose(&candidates, key);
+        state.candidates = candidates;
+        let (index, set_cookie) = chosen?;
         let slot = state.slots.get(index)?;
         Some(Pick {
             endpoint: slot.endpoint.clone(),
@@ -275,43 +282,36 @@ impl State {
         }
     }
 
-    /// Slot indices to choose from: ready and not ejected (all ready ones in panic mode), minus
-    /// `exclude` unless that leaves none.
-    fn candidates(&self, exclude: &[SocketAddr]) -> Vec<usize> {
-        let ready: Vec<usize> = (0..self.slots.len())
-            .filter(|&index| self.slot(index).is_some_and(|slot| slot.endpoint.ready))
-            .collect();
-        let healthy: Vec<usize> = ready
+    /// Slot indices to choose from, into `out`: ready and not ejected (all ready ones in
+    /// panic mode), minus `exclude` unless that leaves none.
+    fn candidates_into(&self, exclude: &[SocketAddr], out: &mut Vec<usize>) {
+        out.clear();
+        let ready = self.slots.iter().filter(|s| s.endpoint.ready).count();
+        let healthy = self
+            .slots
             .iter()
-            .copied()
-            .filter(|&index| {
-                self.slot(index)
-                    .is_some_and(|slot| !slot.outlier.is_ejected())
-            })
-            .collect();
+            .filter(|s| s.endpoint.ready && !s.outlier.is_ejected())
+            .count();
         let min_health = self
             .policy
             .outlier
             .as_ref()
             .map_or(0, |policy| policy.min_health_percent);
-        let panic = (healthy.len() as u64) * 100 < u64::from(min_health) * (ready.len() as u64);
-        let pool = if healthy.is_empty() || panic {
-            ready
-        } else {
-            healthy
-        };
-        let allowed: Vec<usize> = pool
-            .iter()
-            .copied()
-            .filter(|&index| {
-                self.slot(index)
-                    .is_some_and(|slot| !exclude.contains(&slot.endpoint.address))
-            })
-            .collect();
-        if allowed.is_empty() {
-            pool
-        } else {
-            allowed
+        let panic = (healthy as u64) * 100 < u64::from(min_health) * (ready as u64);
+        let every_ready = healthy == 0 || panic;
+        let in_pool =
+            |slot: &Slot| slot.endpoint.ready && (every_ready || !slot.outlier.is_ejected());
+        for (index, slot) in self.slots.iter().enumerate() {
+            if in_pool(slot) && !exclude.contains(&slot.endpoint.address) {
+                out.push(index);
+            }
+        }
+        if out.is_empty() {
+            for (index, slot) in self.slots.iter().enumerate() {
+                if in_pool(slot) {
+                    out.push(index);
+                }
+            }
         }
     }
 
@@ -329,6 +329,7 @@ impl State {
             slots,
             next,
             rng,
+            ..
         } = self;
         let mut set_cookie = None;
         let position = match &policy.lb {
@@ -338,35 +339,25 @@ impl State {
                 position
             }
             LbPolicy::Random => rng.gen_range(0..candidates.len()),
-            LbPolicy::LeastRequest => {
-                let active: Vec<u32> = candidates
-                    .iter()
-                    .map(|&index| {
-                        slots
-                            .get(index)
-                            .map_or(u32::MAX, |slot| slot.active.load(Ordering::Relaxed))
-                    })
-                    .collect();
-                select::least_request(rng, &active)?
-            }
+            LbPolicy::LeastRequest => select::least_request(rng, candidates.len(), |i| {
+                candidates
+                    .get(i)
+                    .and_then(|&index| slots.get(index))
+                    .map_or(u32::MAX, |slot| slot.active.load(Ordering::Relaxed))
+            })?,
             LbPolicy::ConsistentHash(hash_key) => match hash_input(hash_key, key, rng) {
                 Some((hash, cookie)) => {
                     set_cookie = cookie;
-                    let hashes: Vec<u64> = candidates
+                    let hashes = candidates
                         .iter()
-                        .map(|&index| slots.get(index).map_or(0, |slot| slot.hash))
-                        .collect();
-                    select::rendezvous(hash, &hashes)?
+                        .map(|&index| slots.get(index).map_or(0, |slot| slot.hash));
+                    select::rendezvous(hash, hashes)?
                 }
                 // Nothing to hash on: any candidate will do.
                 None => rng.gen_range(0..candidates.len()),
             },
         };
         Some((*candidates.get(position)?, set_cookie))
-    }
-
-    fn slot(&self, index: usize) -> Option<&Slot> {
-        self.slots.get(index)
     }
 }
 

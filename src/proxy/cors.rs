@@ -3,6 +3,7 @@
 
 use super::error::{local_answer, ProxyError};
 use super::forward::Body;
+use super::layer::{Inner, Step};
 use super::route::Routed;
 use super::BoxFuture;
 use crate::api::istio::{parse_duration, CorsPolicy};
@@ -10,39 +11,19 @@ use crate::routes::StringMatcher;
 use bytes::Bytes;
 use hyper::header::{HeaderMap, HeaderValue};
 use hyper::{Request, Response, StatusCode};
-use std::task::{Context, Poll};
 
 /// Adds CORS handling for routes that have a `corsPolicy`.
 #[derive(Clone, Copy, Default)]
 pub struct CorsLayer;
 
-#[derive(Clone)]
-pub struct Cors<S> {
-    inner: S,
-}
+crate::step!(CorsLayer);
 
-impl<S> tower::Layer<S> for CorsLayer {
-    type Service = Cors<S>;
-
-    fn layer(&self, inner: S) -> Cors<S> {
-        Cors { inner }
-    }
-}
-
-impl<S> tower::Service<Request<Body>> for Cors<S>
-where
-    S: tower::Service<Request<Body>, Response = Response<Body>, Error = ProxyError>,
-    S::Future: Send + 'static,
-{
-    type Response = Response<Body>;
-    type Error = ProxyError;
-    type Future = BoxFuture<Result<Response<Body>, ProxyError>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), ProxyError>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, req: Request<Body>) -> Self::Future {
+impl Step for CorsLayer {
+    fn call<S: Inner>(
+        &self,
+        inner: &mut S,
+        req: Request<Body>,
+    ) -> BoxFuture<Result<Response<Body>, ProxyError>> {
         let origin = req
             .headers()
             .get("origin")
@@ -53,7 +34,7 @@ where
             .get::<Routed>()
             .and_then(|r| r.route().policy.cors.clone());
         let (Some(cors), Some(origin)) = (policy, origin) else {
-            return Box::pin(self.inner.call(req));
+            return Box::pin(inner.call(req));
         };
         if is_preflight(req.method(), req.headers()) {
             let allow = preflight_headers(&cors, &origin);
@@ -63,7 +44,7 @@ where
                 return Box::pin(std::future::ready(Ok(resp)));
             }
         }
-        let fut = self.inner.call(req);
+        let fut = inner.call(req);
         Box::pin(async move {
             let mut resp = fut.await?;
             insert(resp.headers_mut(), response_cors_headers(&cors, &origin));

@@ -7,6 +7,7 @@ use super::balance::Outcome;
 use super::client::Http2;
 use super::error::ProxyError;
 use super::forward::Body;
+use super::layer::{Inner, Step};
 use super::retry::Attempt;
 use super::{report, BoxFuture, Downstream, SOURCE_WORKLOAD_HEADER, TARGET_PORT_HEADER};
 use crate::routes::{HashKey, LbPolicy};
@@ -14,18 +15,11 @@ use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::http::uri::{PathAndQuery, Scheme};
 use hyper::{Request, Response};
 use std::net::SocketAddr;
-use std::task::{Context, Poll};
 use std::time::Instant;
 
 /// Adds endpoint selection; `source` is this proxy's workload, told to peer sidecars.
 #[derive(Clone)]
 pub struct EndpointLayer {
-    source: Option<HeaderValue>,
-}
-
-#[derive(Clone)]
-pub struct EndpointService<S> {
-    inner: S,
     source: Option<HeaderValue>,
 }
 
@@ -37,31 +31,14 @@ impl EndpointLayer {
     }
 }
 
-impl<S> tower::Layer<S> for EndpointLayer {
-    type Service = EndpointService<S>;
+crate::step!(EndpointLayer);
 
-    fn layer(&self, inner: S) -> EndpointService<S> {
-        EndpointService {
-            inner,
-            source: self.source.clone(),
-        }
-    }
-}
-
-impl<S> tower::Service<Request<Body>> for EndpointService<S>
-where
-    S: tower::Service<Request<Body>, Response = Response<Body>, Error = ProxyError>,
-    S::Future: Send + 'static,
-{
-    type Response = Response<Body>;
-    type Error = ProxyError;
-    type Future = BoxFuture<Result<Response<Body>, ProxyError>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), ProxyError>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, mut req: Request<Body>) -> Self::Future {
+impl Step for EndpointLayer {
+    fn call<S: Inner>(
+        &self,
+        inner: &mut S,
+        mut req: Request<Body>,
+    ) -> BoxFuture<Result<Response<Body>, ProxyError>> {
         let Some(chosen) = req.extensions().get::<Chosen>().cloned() else {
             return Box::pin(std::future::ready(Err(ProxyError::NoCluster(
                 "meshlite proxy: no cluster was chosen for the request\n".into(),
@@ -115,7 +92,7 @@ where
         if cluster.cluster.http2 {
             req.extensions_mut().insert(Http2);
         }
-        let sent = self.inner.call(req);
+        let sent = inner.call(req);
         let balancer = cluster.balancer.clone();
         Box::pin(async move {
             let result = match attempt.per_try_timeout {

@@ -3,53 +3,31 @@
 
 use super::error::ProxyError;
 use super::forward::Body;
+use super::layer::{Inner, Step};
 use super::route::Routed;
 use super::{report, BoxFuture};
 use hyper::{Request, Response, StatusCode};
-use std::task::{Context, Poll};
 
 /// Adds the route's fault injection.
 #[derive(Clone, Copy, Default)]
 pub struct FaultLayer;
 
-#[derive(Clone)]
-pub struct Fault<S> {
-    inner: S,
-}
+crate::step!(FaultLayer);
 
-impl<S> tower::Layer<S> for FaultLayer {
-    type Service = Fault<S>;
-
-    fn layer(&self, inner: S) -> Fault<S> {
-        Fault { inner }
-    }
-}
-
-impl<S> tower::Service<Request<Body>> for Fault<S>
-where
-    S: tower::Service<Request<Body>, Response = Response<Body>, Error = ProxyError>
-        + Clone
-        + Send
-        + 'static,
-    S::Future: Send + 'static,
-{
-    type Response = Response<Body>;
-    type Error = ProxyError;
-    type Future = BoxFuture<Result<Response<Body>, ProxyError>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), ProxyError>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, req: Request<Body>) -> Self::Future {
+impl Step for FaultLayer {
+    fn call<S: Inner>(
+        &self,
+        inner: &mut S,
+        req: Request<Body>,
+    ) -> BoxFuture<Result<Response<Body>, ProxyError>> {
         let fault = req
             .extensions()
             .get::<Routed>()
             .and_then(|r| r.route().policy.fault.clone());
         let Some(fault) = fault else {
-            return Box::pin(self.inner.call(req));
+            return Box::pin(inner.call(req));
         };
-        let mut inner = self.inner.clone();
+        let mut inner = inner.clone();
         Box::pin(async move {
             if let Some(delay) = &fault.delay {
                 if hit(delay.percentage, roll_percent()) {

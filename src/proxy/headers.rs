@@ -4,43 +4,24 @@
 use super::action::Chosen;
 use super::error::ProxyError;
 use super::forward::Body;
+use super::layer::{Inner, Step};
 use super::route::Routed;
 use super::BoxFuture;
 use hyper::header::{self, HeaderValue};
 use hyper::{Request, Response};
-use std::task::{Context, Poll};
 
 /// Adds the header operations.
 #[derive(Clone, Copy, Default)]
 pub struct HeadersLayer;
 
-#[derive(Clone)]
-pub struct Headers<S> {
-    inner: S,
-}
+crate::step!(HeadersLayer);
 
-impl<S> tower::Layer<S> for HeadersLayer {
-    type Service = Headers<S>;
-
-    fn layer(&self, inner: S) -> Headers<S> {
-        Headers { inner }
-    }
-}
-
-impl<S> tower::Service<Request<Body>> for Headers<S>
-where
-    S: tower::Service<Request<Body>, Response = Response<Body>, Error = ProxyError>,
-    S::Future: Send + 'static,
-{
-    type Response = Response<Body>;
-    type Error = ProxyError;
-    type Future = BoxFuture<Result<Response<Body>, ProxyError>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), ProxyError>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, mut req: Request<Body>) -> Self::Future {
+impl Step for HeadersLayer {
+    fn call<S: Inner>(
+        &self,
+        inner: &mut S,
+        mut req: Request<Body>,
+    ) -> BoxFuture<Result<Response<Body>, ProxyError>> {
         let routed = req.extensions().get::<Routed>().cloned();
         let chosen = req.extensions().get::<Chosen>().and_then(|c| c.destination);
         if let Some(r) = &routed {
@@ -49,7 +30,7 @@ where
                 d.request_headers.apply(req.headers_mut());
             }
         }
-        let fut = self.inner.call(req);
+        let fut = inner.call(req);
         Box::pin(async move {
             let mut resp = fut.await?;
             if let Some(r) = &routed {

@@ -5,6 +5,7 @@
 use super::client::Upgrade;
 use super::error::ProxyError;
 use super::forward::{self, Body};
+use super::layer::{Inner, Step};
 use super::telemetry::Label;
 use super::{report, BoxFuture, SOURCE_WORKLOAD_HEADER, TARGET_PORT_HEADER};
 use hyper::http::uri::{Authority, PathAndQuery, Scheme};
@@ -12,7 +13,6 @@ use hyper::{Request, Response, StatusCode};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 /// Why an inbound request has no app port to go to.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -74,12 +74,6 @@ pub struct InboundLayer {
     service_of: ServiceOf,
 }
 
-#[derive(Clone)]
-pub struct Inbound<S> {
-    inner: S,
-    ports: InboundLayer,
-}
-
 impl InboundLayer {
     /// `pod` is `namespace/name`; `app_ports` maps containerPort → host port.
     pub fn new(pod: &str, app_ports: BTreeMap<u16, u16>, service_of: ServiceOf) -> InboundLayer {
@@ -96,31 +90,14 @@ impl InboundLayer {
     }
 }
 
-impl<S> tower::Layer<S> for InboundLayer {
-    type Service = Inbound<S>;
+crate::step!(InboundLayer);
 
-    fn layer(&self, inner: S) -> Inbound<S> {
-        Inbound {
-            inner,
-            ports: self.clone(),
-        }
-    }
-}
-
-impl<S> tower::Service<Request<Body>> for Inbound<S>
-where
-    S: tower::Service<Request<Body>, Response = Response<Body>, Error = ProxyError>,
-    S::Future: Send + 'static,
-{
-    type Response = Response<Body>;
-    type Error = ProxyError;
-    type Future = BoxFuture<Result<Response<Body>, ProxyError>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), ProxyError>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, mut req: Request<Body>) -> Self::Future {
+impl Step for InboundLayer {
+    fn call<S: Inner>(
+        &self,
+        inner: &mut S,
+        mut req: Request<Body>,
+    ) -> BoxFuture<Result<Response<Body>, ProxyError>> {
         let headers = req.headers_mut();
         let header = headers.remove(TARGET_PORT_HEADER);
         let source = headers.remove(SOURCE_WORKLOAD_HEADER);
@@ -128,7 +105,7 @@ where
         if let Some(source) = source.as_ref().and_then(|v| v.to_str().ok()) {
             report.note(|n| n.source_workload = Some(Label::new(source)));
         }
-        let ports = &self.ports;
+        let ports = self;
         let wanted = header.as_ref().and_then(|v| v.to_str().ok());
         let (container_port, host_port) = match target(wanted, &ports.app_ports, &ports.pod) {
             Ok(t) => t,
@@ -156,7 +133,7 @@ where
         if let Ok(uri) = hyper::Uri::from_parts(parts) {
             *req.uri_mut() = uri;
         }
-        Box::pin(self.inner.call(req))
+        Box::pin(inner.call(req))
     }
 }
 

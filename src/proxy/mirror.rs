@@ -6,6 +6,7 @@ use super::action::Chosen;
 use super::error::ProxyError;
 use super::fault::{hit, roll_percent};
 use super::forward::{self, Body};
+use super::layer::{Inner, Step, Stepped};
 use super::replay::Replay;
 use super::report::Report;
 use super::route::Routed;
@@ -13,18 +14,11 @@ use super::BoxFuture;
 use http_body_util::BodyExt;
 use hyper::header::{self, HeaderValue};
 use hyper::{Request, Response};
-use std::task::{Context, Poll};
 use tower::ServiceExt;
 
 /// Adds mirroring; `upstream` sends the copies (the endpoint and client layers).
 #[derive(Clone)]
 pub struct MirrorLayer<U> {
-    upstream: U,
-}
-
-#[derive(Clone)]
-pub struct Mirror<S, U> {
-    inner: S,
     upstream: U,
 }
 
@@ -35,35 +29,19 @@ impl<U> MirrorLayer<U> {
 }
 
 impl<S, U: Clone> tower::Layer<S> for MirrorLayer<U> {
-    type Service = Mirror<S, U>;
+    type Service = Stepped<MirrorLayer<U>, S>;
 
-    fn layer(&self, inner: S) -> Mirror<S, U> {
-        Mirror {
-            inner,
-            upstream: self.upstream.clone(),
-        }
+    fn layer(&self, inner: S) -> Self::Service {
+        Stepped::new(self.clone(), inner)
     }
 }
 
-impl<S, U> tower::Service<Request<Body>> for Mirror<S, U>
-where
-    S: tower::Service<Request<Body>, Response = Response<Body>, Error = ProxyError>,
-    S::Future: Send + 'static,
-    U: tower::Service<Request<Body>, Response = Response<Body>, Error = ProxyError>
-        + Clone
-        + Send
-        + 'static,
-    U::Future: Send + 'static,
-{
-    type Response = Response<Body>;
-    type Error = ProxyError;
-    type Future = BoxFuture<Result<Response<Body>, ProxyError>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), ProxyError>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, req: Request<Body>) -> Self::Future {
+impl<U: Inner + Sync> Step for MirrorLayer<U> {
+    fn call<S: Inner>(
+        &self,
+        inner: &mut S,
+        req: Request<Body>,
+    ) -> BoxFuture<Result<Response<Body>, ProxyError>> {
         if let (Some(routed), Some(Replay(bytes))) = (
             req.extensions().get::<Routed>(),
             req.extensions().get::<Replay>(),
@@ -97,7 +75,7 @@ where
                 });
             }
         }
-        Box::pin(self.inner.call(req))
+        Box::pin(inner.call(req))
     }
 }
 

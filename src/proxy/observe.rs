@@ -87,7 +87,9 @@ where
         let (mut parts, body) = req.into_parts();
         // Envoy gives a request without an id one at the edge.
         if !parts.headers.contains_key("x-request-id") {
-            if let Ok(v) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
+            let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+            let id = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut text);
+            if let Ok(v) = HeaderValue::from_str(id) {
                 parts.headers.insert("x-request-id", v);
             }
         }
@@ -118,7 +120,7 @@ where
             upstream_local: None,
             downstream_local: down.map(|d| d.local),
             downstream_remote: down.map(|d| d.remote),
-            route: Some(Arc::from("default")),
+            route: Some(default_route()),
         };
         let report = Report::default();
         parts.extensions.insert(report.clone());
@@ -134,6 +136,13 @@ where
         };
         Box::pin(async move { Ok(finish.respond(fut.await)) })
     }
+}
+
+/// The route name of requests no route names (`default`, as Envoy logs it).
+fn default_route() -> Arc<str> {
+    static DEFAULT: std::sync::LazyLock<Arc<str>> =
+        std::sync::LazyLock::new(|| Arc::from("default"));
+    DEFAULT.clone()
 }
 
 /// Counts request body bytes into the report.

@@ -4,13 +4,13 @@
 use super::client::Upgrade;
 use super::error::ProxyError;
 use super::forward::{self, Body};
+use super::layer::{Inner, Step};
 use super::route::Routed;
 use super::BoxFuture;
 use bytes::Bytes;
 use http_body_util::BodyExt;
 use hyper::body::Body as _;
 use hyper::{Request, Response};
-use std::task::{Context, Poll};
 
 /// Bodies up to this size are kept for retries and mirrors; larger ones stream once.
 pub const MAX_BUFFERED_BODY: u64 = 1 << 20;
@@ -23,36 +23,14 @@ pub struct Replay(pub Bytes);
 #[derive(Clone, Copy, Default)]
 pub struct ReplayLayer;
 
-#[derive(Clone)]
-pub struct ReplayService<S> {
-    inner: S,
-}
+crate::step!(ReplayLayer);
 
-impl<S> tower::Layer<S> for ReplayLayer {
-    type Service = ReplayService<S>;
-
-    fn layer(&self, inner: S) -> ReplayService<S> {
-        ReplayService { inner }
-    }
-}
-
-impl<S> tower::Service<Request<Body>> for ReplayService<S>
-where
-    S: tower::Service<Request<Body>, Response = Response<Body>, Error = ProxyError>
-        + Clone
-        + Send
-        + 'static,
-    S::Future: Send + 'static,
-{
-    type Response = Response<Body>;
-    type Error = ProxyError;
-    type Future = BoxFuture<Result<Response<Body>, ProxyError>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), ProxyError>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, req: Request<Body>) -> Self::Future {
+impl Step for ReplayLayer {
+    fn call<S: Inner>(
+        &self,
+        inner: &mut S,
+        req: Request<Body>,
+    ) -> BoxFuture<Result<Response<Body>, ProxyError>> {
         let wanted = req
             .extensions()
             .get::<Routed>()
@@ -65,9 +43,9 @@ where
                 .upper()
                 .is_some_and(|n| n <= MAX_BUFFERED_BODY);
         if !(wanted && fits) {
-            return Box::pin(self.inner.call(req));
+            return Box::pin(inner.call(req));
         }
-        let mut inner = self.inner.clone();
+        let mut inner = inner.clone();
         Box::pin(async move {
             let (mut parts, body) = req.into_parts();
             let bytes = body

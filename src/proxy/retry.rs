@@ -9,6 +9,7 @@ use super::client::Upgrade;
 use super::error::ProxyError;
 use super::fault::roll_below;
 use super::forward::{self, Body};
+use super::layer::{Inner, Step};
 use super::replay::Replay;
 use super::route::Routed;
 use super::{report, BoxFuture};
@@ -16,7 +17,6 @@ use crate::routes::RetryPolicy;
 use hyper::header::HeaderValue;
 use hyper::{Request, Response};
 use std::net::SocketAddr;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 /// One attempt of a request, in its extensions for the endpoint layer.
@@ -93,41 +93,19 @@ pub fn outcome(result: &Result<Response<Body>, ProxyError>) -> Option<Outcome> {
 #[derive(Clone, Copy, Default)]
 pub struct RetryLayer;
 
-#[derive(Clone)]
-pub struct Retry<S> {
-    inner: S,
-}
+crate::step!(RetryLayer);
 
-impl<S> tower::Layer<S> for RetryLayer {
-    type Service = Retry<S>;
-
-    fn layer(&self, inner: S) -> Retry<S> {
-        Retry { inner }
-    }
-}
-
-impl<S> tower::Service<Request<Body>> for Retry<S>
-where
-    S: tower::Service<Request<Body>, Response = Response<Body>, Error = ProxyError>
-        + Clone
-        + Send
-        + 'static,
-    S::Future: Send + 'static,
-{
-    type Response = Response<Body>;
-    type Error = ProxyError;
-    type Future = BoxFuture<Result<Response<Body>, ProxyError>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), ProxyError>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, mut req: Request<Body>) -> Self::Future {
+impl Step for RetryLayer {
+    fn call<S: Inner>(
+        &self,
+        inner: &mut S,
+        mut req: Request<Body>,
+    ) -> BoxFuture<Result<Response<Body>, ProxyError>> {
         let (Some(routed), Some(chosen)) = (
             req.extensions().get::<Routed>().cloned(),
             req.extensions().get::<Chosen>().cloned(),
         ) else {
-            return Box::pin(self.inner.call(req));
+            return Box::pin(inner.call(req));
         };
         if req.extensions().get::<Upgrade>().is_some() {
             // An upgraded connection is one attempt, outside the pool's request count.
@@ -136,9 +114,9 @@ where
                 tried: Vec::new(),
                 per_try_timeout: None,
             });
-            return Box::pin(self.inner.call(req));
+            return Box::pin(inner.call(req));
         }
-        let inner = self.inner.clone();
+        let inner = inner.clone();
         Box::pin(async move {
             let balancer = &chosen.cluster.balancer;
             let _request = balancer.try_request().map_err(|_| ProxyError::Overflow)?;
@@ -228,14 +206,26 @@ fn finish(
     Ok(resp)
 }
 
-/// A copy of the request's head (method, URI, headers, extensions) with an empty body.
+/// A copy of the request's head with an empty body: method, URI, headers, and of its
+/// extensions those the layers below read (the exchange's report, where it came from, the
+/// chosen cluster).
 fn copy(req: &Request<Body>) -> Request<Body> {
     let mut r = Request::new(forward::full(bytes::Bytes::new()));
     *r.method_mut() = req.method().clone();
     *r.uri_mut() = req.uri().clone();
     *r.version_mut() = req.version();
     *r.headers_mut() = req.headers().clone();
-    *r.extensions_mut() = req.extensions().clone();
+    let ext = req.extensions();
+    let into = r.extensions_mut();
+    if let Some(report) = ext.get::<report::Report>() {
+        into.insert(report.clone());
+    }
+    if let Some(down) = ext.get::<super::Downstream>() {
+        into.insert(*down);
+    }
+    if let Some(chosen) = ext.get::<Chosen>() {
+        into.insert(chosen.clone());
+    }
     r
 }
 

@@ -4,6 +4,7 @@
 
 use super::error::{local_answer, ProxyError};
 use super::forward::Body;
+use super::layer::{Inner, Step};
 use super::table::Table;
 use super::target::RouteTarget;
 use super::{report, BoxFuture, Downstream, Proxy};
@@ -12,7 +13,6 @@ use bytes::Bytes;
 use hyper::header::{self, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 /// The route a request took, in its extensions for the layers below.
 #[derive(Clone)]
@@ -74,48 +74,25 @@ pub struct RouteLayer {
     proxy: Arc<Proxy>,
 }
 
-#[derive(Clone)]
-pub struct RouteService<S> {
-    inner: S,
-    proxy: Arc<Proxy>,
-}
-
 impl RouteLayer {
     pub fn new(proxy: Arc<Proxy>) -> RouteLayer {
         RouteLayer { proxy }
     }
 }
 
-impl<S> tower::Layer<S> for RouteLayer {
-    type Service = RouteService<S>;
+crate::step!(RouteLayer);
 
-    fn layer(&self, inner: S) -> RouteService<S> {
-        RouteService {
-            inner,
-            proxy: self.proxy.clone(),
-        }
-    }
-}
-
-impl<S> tower::Service<Request<Body>> for RouteService<S>
-where
-    S: tower::Service<Request<Body>, Response = Response<Body>, Error = ProxyError>,
-    S::Future: Send + 'static,
-{
-    type Response = Response<Body>;
-    type Error = ProxyError;
-    type Future = BoxFuture<Result<Response<Body>, ProxyError>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), ProxyError>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, mut req: Request<Body>) -> Self::Future {
+impl Step for RouteLayer {
+    fn call<S: Inner>(
+        &self,
+        inner: &mut S,
+        mut req: Request<Body>,
+    ) -> BoxFuture<Result<Response<Body>, ProxyError>> {
         match self.select(&req) {
             Ok(routed) => {
                 report::of(&req).note(|n| n.route = Some(routed.target.name.clone()));
                 req.extensions_mut().insert(routed);
-                Box::pin(self.inner.call(req))
+                Box::pin(inner.call(req))
             }
             Err(answer) => Box::pin(std::future::ready(*answer)),
         }
@@ -125,7 +102,7 @@ where
 /// The answer a request gets instead of a route (boxed: it is the rare path).
 type Answer = Box<Result<Response<Body>, ProxyError>>;
 
-impl<S> RouteService<S> {
+impl RouteLayer {
     /// The route for `req`, or the answer it gets instead.
     fn select(&self, req: &Request<Body>) -> Result<Routed, Answer> {
         let table = self

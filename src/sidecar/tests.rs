@@ -85,17 +85,30 @@ struct Sidecar {
     task: JoinHandle<anyhow::Result<()>>,
 }
 
+/// `N` distinct free ports: all held at once while choosing, so none is handed out twice.
+fn free_ports<const N: usize>() -> [u16; N] {
+    let held: Vec<std::net::TcpListener> = (0..N)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").expect("bind"))
+        .collect();
+    let mut ports = [0; N];
+    for (port, l) in ports.iter_mut().zip(&held) {
+        *port = l.local_addr().expect("addr").port();
+    }
+    ports
+}
+
 fn settings(pod: &str, xds: u16, app_ports: &[(u16, u16)]) -> Settings {
+    let [outbound, inbound, status, prometheus, merged] = free_ports();
     Settings {
         role: crate::proxy::table::Role::Sidecar,
         pod: pod.to_string(),
         namespace: "default".to_string(),
         xds: SocketAddr::from(([127, 0, 0, 1], xds)),
-        outbound: free_port(),
-        inbound: free_port(),
-        status: free_port(),
-        prometheus: free_port(),
-        merged_prometheus: Some(free_port()),
+        outbound,
+        inbound,
+        status,
+        prometheus,
+        merged_prometheus: Some(merged),
         app_ports: app_ports.iter().copied().collect(),
     }
 }

@@ -39,19 +39,23 @@ pub(super) fn key_hash(key: &str) -> u64 {
 /// wins. A key keeps its endpoint while that endpoint stays a candidate, and only the keys of a
 /// removed endpoint move — which also makes "the next best" a natural choice for retries.
 /// Returns a position in `candidates`.
-pub(super) fn rendezvous(key: u64, candidates: &[u64]) -> Option<usize> {
+pub(super) fn rendezvous(key: u64, candidates: impl Iterator<Item = u64>) -> Option<usize> {
     candidates
-        .iter()
         .enumerate()
         // The index breaks (astronomically unlikely) ties deterministically.
-        .max_by_key(|(index, address)| (mix(key ^ **address), std::cmp::Reverse(*index)))
+        .max_by_key(|(index, address)| (mix(key ^ *address), std::cmp::Reverse(*index)))
         .map(|(index, _)| index)
 }
 
 /// Power of two choices: two distinct random candidates, the one with fewer active requests
-/// wins, a tie is decided at random. Returns a position in `active`.
-pub(super) fn least_request(rng: &mut impl Rng, active: &[u32]) -> Option<usize> {
-    match active.len() {
+/// wins, a tie is decided at random. Returns a position among the `len` candidates, whose
+/// active requests `active` tells.
+pub(super) fn least_request(
+    rng: &mut impl Rng,
+    len: usize,
+    active: impl Fn(usize) -> u32,
+) -> Option<usize> {
+    match len {
         0 => None,
         1 => Some(0),
         len => {
@@ -60,8 +64,8 @@ pub(super) fn least_request(rng: &mut impl Rng, active: &[u32]) -> Option<usize>
             if second >= first {
                 second += 1;
             }
-            let (a, b) = (active.get(first)?, active.get(second)?);
-            Some(match a.cmp(b) {
+            let (a, b) = (active(first), active(second));
+            Some(match a.cmp(&b) {
                 std::cmp::Ordering::Less => first,
                 std::cmp::Ordering::Greater => second,
                 std::cmp::Ordering::Equal if rng.gen_bool(0.5) => first,
