@@ -1,14 +1,23 @@
 //! Access-log lines to stdout: formatted straight into a shared buffer that one writer
 //! thread drains in batches.
 //!
+//! Under the kubelet a built-in program's stdout is its container's log file itself
+//! (`MESHLITE_LOG_RECORDS` set): each line is then written as a CRI log record
+//! (`<time> stdout F <line>`), so `meshlite up` does not read and re-stamp every line.
+//!
 //! A request formats its line into the buffer under a short lock (no allocation once the
 //! buffer has grown), and the writer makes one `write` per batch, so a busy proxy does not pay
 //! a system call per request and a slow reader of stdout never stalls a request. When the
 //! reader falls far behind, lines are dropped rather than letting memory grow (counted, and
 //! said once the reader catches up).
 
+use chrono::{DateTime, Datelike, Timelike, Utc};
+use std::fmt::Write as _;
 use std::io::Write as _;
 use std::sync::{Condvar, Mutex, OnceLock, PoisonError};
+
+/// Set by the kubelet when stdout is the container's log file: write CRI records.
+pub const RECORDS_ENV: &str = "MESHLITE_LOG_RECORDS";
 
 /// Above this many buffered bytes new lines are dropped until the writer catches up.
 const MAX_PENDING: usize = 4 << 20;
@@ -16,6 +25,8 @@ const MAX_PENDING: usize = 4 << 20;
 struct Queue {
     pending: Mutex<Pending>,
     ready: Condvar,
+    /// Lines go out as CRI log records.
+    records: bool,
 }
 
 #[derive(Default)]
@@ -30,6 +41,7 @@ fn queue() -> &'static Queue {
         let queue: &'static Queue = Box::leak(Box::new(Queue {
             pending: Mutex::new(Pending::default()),
             ready: Condvar::new(),
+            records: std::env::var_os(RECORDS_ENV).is_some(),
         }));
         let spawned = std::thread::Builder::new()
             .name("stdout-lines".into())
@@ -50,6 +62,10 @@ pub fn emit(write: impl FnOnce(&mut String)) {
         return;
     }
     let was_empty = pending.text.is_empty();
+    if queue.records {
+        write_record_time(&mut pending.text, Utc::now());
+        pending.text.push_str(" stdout F ");
+    }
     write(&mut pending.text);
     pending.text.push('\n');
     drop(pending);
@@ -86,12 +102,52 @@ fn write_batches(queue: &Queue) {
         // A closed stdout must not take the proxy down: errors are dropped.
         let _ = out.write_all(batch.as_bytes());
         if dropped > 0 {
+            let mut line = String::new();
+            if queue.records {
+                write_record_time(&mut line, Utc::now());
+                line.push_str(" stdout F ");
+            }
             let _ = writeln!(
-                out,
+                line,
                 "meshlite: {dropped} access log lines dropped: stdout was not read fast enough"
             );
+            let _ = out.write_all(line.as_bytes());
         }
         let _ = out.flush();
         batch.clear();
+    }
+}
+
+/// The fixed-width RFC 3339 time of a CRI log record (nine fraction digits, `Z`), as the
+/// kubelet writes and shows it.
+pub fn write_record_time(out: &mut String, t: DateTime<Utc>) {
+    let _ = write!(
+        out,
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.timestamp_subsec_nanos().min(999_999_999)
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    #[test]
+    fn record_times_are_fixed_width() {
+        let t = chrono::Utc
+            .with_ymd_and_hms(2026, 1, 2, 3, 4, 5)
+            .single()
+            .expect("valid")
+            + chrono::Duration::nanoseconds(7);
+        let mut out = String::new();
+        super::write_record_time(&mut out, t);
+        assert_eq!(out, "2026-01-02T03:04:05.000000007Z");
+        assert_eq!(out, t.format("%Y-%m-%dT%H:%M:%S%.9fZ").to_string());
     }
 }

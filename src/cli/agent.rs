@@ -20,10 +20,11 @@ pub async fn run(a: AgentArgs) -> Result<i32> {
             Some("sidecar") => {
                 let settings = crate::sidecar::Settings::from_env(&|k| std::env::var(k).ok())
                     .map_err(|e| anyhow::anyhow!("pilot-agent: {e}"))?;
-                println!(
+                let line = format!(
                     "meshlite sidecar for {}/{}: outbound 127.0.0.1:{}, inbound 127.0.0.1:{}, ready on 127.0.0.1:{}/healthz/ready",
                     settings.namespace, settings.pod, settings.outbound, settings.inbound, settings.status
                 );
+                crate::logline::emit(|out| out.push_str(&line));
                 crate::sidecar::run(settings, crate::signal::shutdown_signal()).await?;
                 Ok(0)
             }
@@ -36,13 +37,14 @@ pub async fn run(a: AgentArgs) -> Result<i32> {
                     .iter()
                     .map(|(c, h)| format!("{c} on 127.0.0.1:{h}"))
                     .collect();
-                println!(
+                let line = format!(
                     "meshlite gateway {}/{}: listeners {}, ready on 127.0.0.1:{}/healthz/ready",
                     settings.namespace,
                     settings.pod,
                     listeners.join(", "),
                     settings.status
                 );
+                crate::logline::emit(|out| out.push_str(&line));
                 crate::sidecar::run(settings, crate::signal::shutdown_signal()).await?;
                 Ok(0)
             }

@@ -146,6 +146,7 @@ pub(super) async fn run(
                 env: full_env,
                 cwd: pod.workdir.clone(),
                 log: log.clone(),
+                writes_records: program.writes_records(&shared.exe),
             })
             .await;
         if !first {

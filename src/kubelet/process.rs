@@ -38,6 +38,9 @@ pub struct Spec {
     /// stdout and stderr are appended to this file as CRI log records (see `kubelet::logs`);
     /// missing parent directories are created.
     pub log: PathBuf,
+    /// The program is this binary, which writes its stdout as CRI records itself
+    /// ([`crate::logline`]): its stdout is the log file, read by no pump.
+    pub writes_records: bool,
 }
 
 /// Why a program could not be started.
@@ -218,13 +221,19 @@ fn start(spec: &Spec, launcher: Option<&Launcher>) -> Result<Started, Error> {
         .envs(spec.env.iter().map(|(k, v)| (k, v)))
         .current_dir(&spec.cwd)
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
+        .stdout(match spec.writes_records {
+            true => Stdio::from(log.try_clone().map_err(Error::Spawn)?),
+            false => Stdio::piped(),
+        })
         .stderr(Stdio::piped())
         .process_group(0)
         // Stopping is explicit (stop / kill_group); a dropped handle must not kill a pod.
         .kill_on_drop(false);
     if launcher.is_some() {
         cmd.env(PARENT_PID_ENV, std::process::id().to_string());
+    }
+    if spec.writes_records {
+        cmd.env(crate::logline::RECORDS_ENV, "1");
     }
     let started = launcher.map_or(program, |l| l.exe.to_string_lossy().into_owned());
     let mut child = cmd.spawn().map_err(|e| exec_error(&started, e))?;

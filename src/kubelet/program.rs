@@ -14,6 +14,17 @@ pub struct Program {
     pub sample: Option<Sample>,
 }
 
+// === impl Program ===
+
+impl Program {
+    /// Whether the program is one of this binary's servers (the proxy, a sample server),
+    /// which write their stdout as CRI log records themselves. (The curl image's program may
+    /// print anything, so its output goes through the kubelet.)
+    pub fn writes_records(&self, exe: &Path) -> bool {
+        self.path == exe && !matches!(self.sample, Some(Sample::Curl))
+    }
+}
+
 /// Why a container cannot start: a waiting reason and the message shown to the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotRunnable {

@@ -6,10 +6,10 @@ use super::client::Upgrade;
 use super::error::{local_answer, ProxyError};
 use super::fault::roll_below;
 use super::forward::{self, Body};
-use super::layer::{Inner, Step};
+use super::layer::{Inner, Step, StepFuture};
 use super::route::{self, Routed};
 use super::table::ClusterState;
-use super::{report, BoxFuture, Downstream, SOURCE_WORKLOAD_HEADER, TARGET_PORT_HEADER};
+use super::{report, Downstream, SOURCE_WORKLOAD_HEADER, TARGET_PORT_HEADER};
 use crate::routes::Action;
 use hyper::header::{self, HeaderValue};
 use hyper::http::uri::PathAndQuery;
@@ -31,14 +31,10 @@ pub struct ActionLayer;
 crate::step!(ActionLayer);
 
 impl Step for ActionLayer {
-    fn call<S: Inner>(
-        &self,
-        inner: &mut S,
-        req: Request<Body>,
-    ) -> BoxFuture<Result<Response<Body>, ProxyError>> {
+    fn call<S: Inner>(&self, inner: &mut S, req: Request<Body>) -> StepFuture<S::Future> {
         match act(req) {
-            Ok(req) => Box::pin(inner.call(req)),
-            Err(answer) => Box::pin(std::future::ready(*answer)),
+            Ok(req) => StepFuture::inner(inner.call(req)),
+            Err(answer) => StepFuture::ready(*answer),
         }
     }
 }

@@ -10,6 +10,7 @@ use hyper::{Request, Response, StatusCode};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -29,9 +30,11 @@ pub struct Upgrade(pub HeaderValue);
 #[derive(Debug, Clone, Copy)]
 pub struct Http2;
 
-/// Pooled connections to every upstream.
+/// Pooled connections to every upstream; clones share them (one reference count).
 #[derive(Clone)]
-pub struct Client {
+pub struct Client(Arc<Pools>);
+
+struct Pools {
     http1: hyper_util::client::legacy::Client<HttpConnector, Body>,
     http2: hyper_util::client::legacy::Client<HttpConnector, Body>,
 }
@@ -56,10 +59,10 @@ impl Client {
                 .http2_only(h2)
                 .build(connector.clone())
         };
-        Client {
+        Client(Arc::new(Pools {
             http1: build(false),
             http2: build(true),
-        }
+        }))
     }
 }
 
@@ -78,10 +81,10 @@ impl tower::Service<Request<Body>> for Client {
         }
         let client = if req.extensions().get::<Http2>().is_some() {
             *req.version_mut() = hyper::Version::HTTP_2;
-            &self.http2
+            &self.0.http2
         } else {
             *req.version_mut() = hyper::Version::HTTP_11;
-            &self.http1
+            &self.0.http1
         };
         let sent = client.request(req);
         Box::pin(async move {

@@ -1,16 +1,15 @@
 //! CORS as Envoy's filter applies a route's `corsPolicy`: preflights from allowed origins are
 //! answered here; other responses to allowed origins get the `Access-Control-*` headers.
 
-use super::error::{local_answer, ProxyError};
+use super::error::local_answer;
 use super::forward::Body;
-use super::layer::{Inner, Step};
+use super::layer::{Inner, Step, StepFuture};
 use super::route::Routed;
-use super::BoxFuture;
 use crate::api::istio::{parse_duration, CorsPolicy};
 use crate::routes::StringMatcher;
 use bytes::Bytes;
 use hyper::header::{HeaderMap, HeaderValue};
-use hyper::{Request, Response, StatusCode};
+use hyper::{Request, StatusCode};
 
 /// Adds CORS handling for routes that have a `corsPolicy`.
 #[derive(Clone, Copy, Default)]
@@ -19,11 +18,7 @@ pub struct CorsLayer;
 crate::step!(CorsLayer);
 
 impl Step for CorsLayer {
-    fn call<S: Inner>(
-        &self,
-        inner: &mut S,
-        req: Request<Body>,
-    ) -> BoxFuture<Result<Response<Body>, ProxyError>> {
+    fn call<S: Inner>(&self, inner: &mut S, req: Request<Body>) -> StepFuture<S::Future> {
         let origin = req
             .headers()
             .get("origin")
@@ -34,18 +29,18 @@ impl Step for CorsLayer {
             .get::<Routed>()
             .and_then(|r| r.route().policy.cors.clone());
         let (Some(cors), Some(origin)) = (policy, origin) else {
-            return Box::pin(inner.call(req));
+            return StepFuture::inner(inner.call(req));
         };
         if is_preflight(req.method(), req.headers()) {
             let allow = preflight_headers(&cors, &origin);
             if !allow.is_empty() {
                 let mut resp = local_answer(StatusCode::OK, Bytes::new(), "cors_preflight");
                 insert(resp.headers_mut(), allow);
-                return Box::pin(std::future::ready(Ok(resp)));
+                return StepFuture::ready(Ok(resp));
             }
         }
         let fut = inner.call(req);
-        Box::pin(async move {
+        StepFuture::boxed(async move {
             let mut resp = fut.await?;
             insert(resp.headers_mut(), response_cors_headers(&cors, &origin));
             Ok(resp)

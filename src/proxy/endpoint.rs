@@ -7,13 +7,13 @@ use super::balance::Outcome;
 use super::client::Http2;
 use super::error::ProxyError;
 use super::forward::Body;
-use super::layer::{Inner, Step};
+use super::layer::{Inner, Step, StepFuture};
 use super::retry::Attempt;
-use super::{report, BoxFuture, Downstream, SOURCE_WORKLOAD_HEADER, TARGET_PORT_HEADER};
+use super::{report, Downstream, SOURCE_WORKLOAD_HEADER, TARGET_PORT_HEADER};
 use crate::routes::{HashKey, LbPolicy};
 use hyper::header::{self, HeaderMap, HeaderValue};
 use hyper::http::uri::{PathAndQuery, Scheme};
-use hyper::{Request, Response};
+use hyper::Request;
 use std::net::SocketAddr;
 use std::time::Instant;
 
@@ -34,15 +34,11 @@ impl EndpointLayer {
 crate::step!(EndpointLayer);
 
 impl Step for EndpointLayer {
-    fn call<S: Inner>(
-        &self,
-        inner: &mut S,
-        mut req: Request<Body>,
-    ) -> BoxFuture<Result<Response<Body>, ProxyError>> {
+    fn call<S: Inner>(&self, inner: &mut S, mut req: Request<Body>) -> StepFuture<S::Future> {
         let Some(chosen) = req.extensions().get::<Chosen>().cloned() else {
-            return Box::pin(std::future::ready(Err(ProxyError::NoCluster(
+            return StepFuture::ready(Err(ProxyError::NoCluster(
                 "meshlite proxy: no cluster was chosen for the request\n".into(),
-            ))));
+            )));
         };
         let attempt = req
             .extensions()
@@ -57,7 +53,7 @@ impl Step for EndpointLayer {
             .balancer
             .pick(key.as_deref(), Instant::now(), &attempt.tried)
         else {
-            return Box::pin(std::future::ready(Err(ProxyError::NoHealthy)));
+            return StepFuture::ready(Err(ProxyError::NoHealthy));
         };
         let address = pick.endpoint.address;
         let info = cluster.endpoints.get(&address);
@@ -94,7 +90,7 @@ impl Step for EndpointLayer {
         }
         let sent = inner.call(req);
         let balancer = cluster.balancer.clone();
-        Box::pin(async move {
+        StepFuture::boxed(async move {
             let result = match attempt.per_try_timeout {
                 Some(limit) => tokio::time::timeout(limit, sent)
                     .await

@@ -3,10 +3,10 @@
 
 use super::error::ProxyError;
 use super::forward::Body;
-use super::layer::{Inner, Step};
+use super::layer::{Inner, Step, StepFuture};
+use super::report;
 use super::route::Routed;
-use super::{report, BoxFuture};
-use hyper::{Request, Response, StatusCode};
+use hyper::{Request, StatusCode};
 
 /// Adds the route's fault injection.
 #[derive(Clone, Copy, Default)]
@@ -15,20 +15,16 @@ pub struct FaultLayer;
 crate::step!(FaultLayer);
 
 impl Step for FaultLayer {
-    fn call<S: Inner>(
-        &self,
-        inner: &mut S,
-        req: Request<Body>,
-    ) -> BoxFuture<Result<Response<Body>, ProxyError>> {
+    fn call<S: Inner>(&self, inner: &mut S, req: Request<Body>) -> StepFuture<S::Future> {
         let fault = req
             .extensions()
             .get::<Routed>()
             .and_then(|r| r.route().policy.fault.clone());
         let Some(fault) = fault else {
-            return Box::pin(inner.call(req));
+            return StepFuture::inner(inner.call(req));
         };
         let mut inner = inner.clone();
-        Box::pin(async move {
+        StepFuture::boxed(async move {
             if let Some(delay) = &fault.delay {
                 if hit(delay.percentage, roll_percent()) {
                     tokio::time::sleep(delay.duration).await;

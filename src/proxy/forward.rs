@@ -128,6 +128,18 @@ pub async fn upgrade(
     Ok(resp)
 }
 
+/// A small number as a header value (attempt counts, milliseconds): the common ones are
+/// made once, so most requests allocate nothing for them.
+pub fn number(n: u64) -> HeaderValue {
+    static SMALL: std::sync::LazyLock<Vec<HeaderValue>> =
+        std::sync::LazyLock::new(|| (0..100u64).map(HeaderValue::from).collect());
+    usize::try_from(n)
+        .ok()
+        .and_then(|i| SMALL.get(i))
+        .cloned()
+        .unwrap_or_else(|| HeaderValue::from(n))
+}
+
 /// A header's value as text, if present and printable.
 pub fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
     headers

@@ -2,13 +2,11 @@
 //! on the way back (response), in Envoy's order: the route's first, then the destination's.
 
 use super::action::Chosen;
-use super::error::ProxyError;
 use super::forward::Body;
-use super::layer::{Inner, Step};
+use super::layer::{Inner, Step, StepFuture};
 use super::route::Routed;
-use super::BoxFuture;
 use hyper::header::{self, HeaderValue};
-use hyper::{Request, Response};
+use hyper::Request;
 
 /// Adds the header operations.
 #[derive(Clone, Copy, Default)]
@@ -17,11 +15,7 @@ pub struct HeadersLayer;
 crate::step!(HeadersLayer);
 
 impl Step for HeadersLayer {
-    fn call<S: Inner>(
-        &self,
-        inner: &mut S,
-        mut req: Request<Body>,
-    ) -> BoxFuture<Result<Response<Body>, ProxyError>> {
+    fn call<S: Inner>(&self, inner: &mut S, mut req: Request<Body>) -> StepFuture<S::Future> {
         let routed = req.extensions().get::<Routed>().cloned();
         let chosen = req.extensions().get::<Chosen>().and_then(|c| c.destination);
         if let Some(r) = &routed {
@@ -31,7 +25,7 @@ impl Step for HeadersLayer {
             }
         }
         let fut = inner.call(req);
-        Box::pin(async move {
+        StepFuture::boxed(async move {
             let mut resp = fut.await?;
             if let Some(r) = &routed {
                 r.target.response_headers.apply(resp.headers_mut());

@@ -5,11 +5,11 @@
 use super::client::Upgrade;
 use super::error::ProxyError;
 use super::forward::{self, Body};
-use super::layer::{Inner, Step};
+use super::layer::{Inner, Step, StepFuture};
 use super::telemetry::Label;
-use super::{report, BoxFuture, SOURCE_WORKLOAD_HEADER, TARGET_PORT_HEADER};
+use super::{report, SOURCE_WORKLOAD_HEADER, TARGET_PORT_HEADER};
 use hyper::http::uri::{Authority, PathAndQuery, Scheme};
-use hyper::{Request, Response, StatusCode};
+use hyper::{Request, StatusCode};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -93,11 +93,7 @@ impl InboundLayer {
 crate::step!(InboundLayer);
 
 impl Step for InboundLayer {
-    fn call<S: Inner>(
-        &self,
-        inner: &mut S,
-        mut req: Request<Body>,
-    ) -> BoxFuture<Result<Response<Body>, ProxyError>> {
+    fn call<S: Inner>(&self, inner: &mut S, mut req: Request<Body>) -> StepFuture<S::Future> {
         let headers = req.headers_mut();
         let header = headers.remove(TARGET_PORT_HEADER);
         let source = headers.remove(SOURCE_WORKLOAD_HEADER);
@@ -109,7 +105,7 @@ impl Step for InboundLayer {
         let wanted = header.as_ref().and_then(|v| v.to_str().ok());
         let (container_port, host_port) = match target(wanted, &ports.app_ports, &ports.pod) {
             Ok(t) => t,
-            Err(e) => return Box::pin(std::future::ready(Err(refusal(e)))),
+            Err(e) => return StepFuture::ready(Err(refusal(e))),
         };
         let app = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), host_port);
         report.note(|n| {
@@ -133,7 +129,7 @@ impl Step for InboundLayer {
         if let Ok(uri) = hyper::Uri::from_parts(parts) {
             *req.uri_mut() = uri;
         }
-        Box::pin(inner.call(req))
+        StepFuture::inner(inner.call(req))
     }
 }
 

@@ -47,10 +47,16 @@ async fn connection<S>(stack: Stack, stream: S, down: Downstream)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    // One stack per connection, called under a lock: the call itself only builds the
+    // request's future (the layers are always ready), so the lock is held for moments and a
+    // request does not pay for cloning the stack.
+    let stack = std::sync::Mutex::new(stack);
     let service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
         req.extensions_mut().insert(down);
-        // Every layer is always ready: calling a clone needs no readiness check.
-        stack.clone().call(req)
+        let mut stack = stack
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        stack.call(req)
     });
     let builder = auto::Builder::new(TokioExecutor::new());
     if let Err(e) = builder

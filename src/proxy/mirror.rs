@@ -3,17 +3,15 @@
 //! thrown away. Only bodies kept by [`super::replay`] can be copied.
 
 use super::action::Chosen;
-use super::error::ProxyError;
 use super::fault::{hit, roll_percent};
 use super::forward::{self, Body};
-use super::layer::{Inner, Step, Stepped};
+use super::layer::{Inner, Step, StepFuture, Stepped};
 use super::replay::Replay;
 use super::report::Report;
 use super::route::Routed;
-use super::BoxFuture;
 use http_body_util::BodyExt;
 use hyper::header::{self, HeaderValue};
-use hyper::{Request, Response};
+use hyper::Request;
 use tower::ServiceExt;
 
 /// Adds mirroring; `upstream` sends the copies (the endpoint and client layers).
@@ -37,11 +35,7 @@ impl<S, U: Clone> tower::Layer<S> for MirrorLayer<U> {
 }
 
 impl<U: Inner + Sync> Step for MirrorLayer<U> {
-    fn call<S: Inner>(
-        &self,
-        inner: &mut S,
-        req: Request<Body>,
-    ) -> BoxFuture<Result<Response<Body>, ProxyError>> {
+    fn call<S: Inner>(&self, inner: &mut S, req: Request<Body>) -> StepFuture<S::Future> {
         if let (Some(routed), Some(Replay(bytes))) = (
             req.extensions().get::<Routed>(),
             req.extensions().get::<Replay>(),
@@ -75,7 +69,7 @@ impl<U: Inner + Sync> Step for MirrorLayer<U> {
                 });
             }
         }
-        Box::pin(inner.call(req))
+        StepFuture::inner(inner.call(req))
     }
 }
 

@@ -195,7 +195,7 @@ impl Finish {
         if let Some(t) = self.log.upstream_time {
             resp.headers_mut().insert(
                 "x-envoy-upstream-service-time",
-                HeaderValue::from(t.as_millis() as u64),
+                forward::number(t.as_millis() as u64),
             );
         }
         let (parts, body) = resp.into_parts();

@@ -4,13 +4,12 @@
 use super::client::Upgrade;
 use super::error::ProxyError;
 use super::forward::{self, Body};
-use super::layer::{Inner, Step};
+use super::layer::{Inner, Step, StepFuture};
 use super::route::Routed;
-use super::BoxFuture;
 use bytes::Bytes;
 use http_body_util::BodyExt;
 use hyper::body::Body as _;
-use hyper::{Request, Response};
+use hyper::Request;
 
 /// Bodies up to this size are kept for retries and mirrors; larger ones stream once.
 pub const MAX_BUFFERED_BODY: u64 = 1 << 20;
@@ -26,11 +25,7 @@ pub struct ReplayLayer;
 crate::step!(ReplayLayer);
 
 impl Step for ReplayLayer {
-    fn call<S: Inner>(
-        &self,
-        inner: &mut S,
-        req: Request<Body>,
-    ) -> BoxFuture<Result<Response<Body>, ProxyError>> {
+    fn call<S: Inner>(&self, inner: &mut S, req: Request<Body>) -> StepFuture<S::Future> {
         let wanted = req
             .extensions()
             .get::<Routed>()
@@ -43,10 +38,16 @@ impl Step for ReplayLayer {
                 .upper()
                 .is_some_and(|n| n <= MAX_BUFFERED_BODY);
         if !(wanted && fits) {
-            return Box::pin(inner.call(req));
+            return StepFuture::inner(inner.call(req));
+        }
+        if body.is_end_stream() {
+            // Nothing to read (most GETs): the empty body is kept without waiting.
+            let mut req = req;
+            req.extensions_mut().insert(Replay(Bytes::new()));
+            return StepFuture::inner(inner.call(req));
         }
         let mut inner = inner.clone();
-        Box::pin(async move {
+        StepFuture::boxed(async move {
             let (mut parts, body) = req.into_parts();
             let bytes = body
                 .collect()

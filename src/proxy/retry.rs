@@ -9,12 +9,11 @@ use super::client::Upgrade;
 use super::error::ProxyError;
 use super::fault::roll_below;
 use super::forward::{self, Body};
-use super::layer::{Inner, Step};
+use super::layer::{Inner, Step, StepFuture};
 use super::replay::Replay;
+use super::report;
 use super::route::Routed;
-use super::{report, BoxFuture};
 use crate::routes::RetryPolicy;
-use hyper::header::HeaderValue;
 use hyper::{Request, Response};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -96,16 +95,12 @@ pub struct RetryLayer;
 crate::step!(RetryLayer);
 
 impl Step for RetryLayer {
-    fn call<S: Inner>(
-        &self,
-        inner: &mut S,
-        mut req: Request<Body>,
-    ) -> BoxFuture<Result<Response<Body>, ProxyError>> {
+    fn call<S: Inner>(&self, inner: &mut S, mut req: Request<Body>) -> StepFuture<S::Future> {
         let (Some(routed), Some(chosen)) = (
             req.extensions().get::<Routed>().cloned(),
             req.extensions().get::<Chosen>().cloned(),
         ) else {
-            return Box::pin(inner.call(req));
+            return StepFuture::inner(inner.call(req));
         };
         if req.extensions().get::<Upgrade>().is_some() {
             // An upgraded connection is one attempt, outside the pool's request count.
@@ -114,10 +109,10 @@ impl Step for RetryLayer {
                 tried: Vec::new(),
                 per_try_timeout: None,
             });
-            return Box::pin(inner.call(req));
+            return StepFuture::inner(inner.call(req));
         }
         let inner = inner.clone();
-        Box::pin(async move {
+        StepFuture::boxed(async move {
             let balancer = &chosen.cluster.balancer;
             let _request = balancer.try_request().map_err(|_| ProxyError::Overflow)?;
             let policy = &routed.target.retries;
@@ -157,7 +152,7 @@ where
         };
         attempt
             .headers_mut()
-            .insert("x-envoy-attempt-count", HeaderValue::from(number));
+            .insert("x-envoy-attempt-count", forward::number(u64::from(number)));
         attempt.extensions_mut().insert(Attempt {
             number,
             tried: tried.clone(),
@@ -201,8 +196,10 @@ fn finish(
     });
     let mut resp = result?;
     // Envoy's include_attempt_count_in_response: how many tries this answer took.
-    resp.headers_mut()
-        .insert("x-envoy-attempt-count", HeaderValue::from(attempts));
+    resp.headers_mut().insert(
+        "x-envoy-attempt-count",
+        forward::number(u64::from(attempts)),
+    );
     Ok(resp)
 }
 

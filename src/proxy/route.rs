@@ -4,10 +4,10 @@
 
 use super::error::{local_answer, ProxyError};
 use super::forward::Body;
-use super::layer::{Inner, Step};
+use super::layer::{Inner, Step, StepFuture};
 use super::table::Table;
 use super::target::RouteTarget;
-use super::{report, BoxFuture, Downstream, Proxy};
+use super::{report, Downstream, Proxy};
 use crate::routes::{self, Miss, Route, RouteId};
 use bytes::Bytes;
 use hyper::header::{self, HeaderValue};
@@ -83,18 +83,14 @@ impl RouteLayer {
 crate::step!(RouteLayer);
 
 impl Step for RouteLayer {
-    fn call<S: Inner>(
-        &self,
-        inner: &mut S,
-        mut req: Request<Body>,
-    ) -> BoxFuture<Result<Response<Body>, ProxyError>> {
+    fn call<S: Inner>(&self, inner: &mut S, mut req: Request<Body>) -> StepFuture<S::Future> {
         match self.select(&req) {
             Ok(routed) => {
                 report::of(&req).note(|n| n.route = Some(routed.target.name.clone()));
                 req.extensions_mut().insert(routed);
-                Box::pin(inner.call(req))
+                StepFuture::inner(inner.call(req))
             }
-            Err(answer) => Box::pin(std::future::ready(*answer)),
+            Err(answer) => StepFuture::ready(*answer),
         }
     }
 }

@@ -4,11 +4,11 @@
 use super::action::ActionLayer;
 use super::cors::CorsLayer;
 use super::endpoint::EndpointLayer;
-use super::error::ProxyError;
 use super::fault::FaultLayer;
 use super::forward::Body;
 use super::headers::HeadersLayer;
 use super::inbound::InboundLayer;
+use super::layer::Inner;
 use super::mirror::MirrorLayer;
 use super::observe::{ObserveLayer, Reporter};
 use super::outbound::Outbound;
@@ -25,25 +25,23 @@ use std::sync::Arc;
 use tower::util::BoxCloneSyncService;
 use tower::ServiceBuilder;
 
-/// A listener's whole stack: what the HTTP server calls for every request.
+/// A listener's whole stack: what the HTTP server calls for every request. Only this outer
+/// type is boxed; the layers inside are one concrete type, so a request crosses no extra
+/// indirection and cloning a stack allocates nothing below this box.
 pub type Stack = BoxCloneSyncService<Request<Incoming>, Response<Body>, Infallible>;
-
-/// A stack below the observe layer.
-type Inner = BoxCloneSyncService<Request<Body>, Response<Body>, ProxyError>;
 
 /// Cluster → balancer → pooled connection: where every forwarded request (and mirror copy)
 /// ends.
-fn upstream(proxy: &Proxy) -> Inner {
-    let stack = ServiceBuilder::new()
+fn upstream(proxy: &Proxy) -> impl Inner + Sync {
+    ServiceBuilder::new()
         .layer(EndpointLayer::new(&proxy.identity.workload))
-        .service(proxy.client.clone());
-    BoxCloneSyncService::new(stack)
+        .service(proxy.client.clone())
 }
 
 /// Routing by the mesh's rules: route → per-route policies → upstream.
-fn routed(proxy: &Arc<Proxy>) -> Inner {
+fn routed(proxy: &Arc<Proxy>) -> impl Inner + Sync {
     let upstream = upstream(proxy);
-    let stack = ServiceBuilder::new()
+    ServiceBuilder::new()
         .layer(RouteLayer::new(proxy.clone()))
         .layer(CorsLayer)
         .layer(FaultLayer)
@@ -53,8 +51,7 @@ fn routed(proxy: &Arc<Proxy>) -> Inner {
         .layer(MirrorLayer::new(upstream.clone()))
         .layer(TimeoutLayer)
         .layer(RetryLayer)
-        .service(upstream);
-    BoxCloneSyncService::new(stack)
+        .service(upstream)
 }
 
 /// The proxy as the client of what it forwards (gateways and sidecars' outbound side).

@@ -4,10 +4,9 @@
 use super::client::Upgrade;
 use super::error::ProxyError;
 use super::forward::Body;
-use super::layer::{Inner, Step};
+use super::layer::{Inner, Step, StepFuture};
 use super::route::Routed;
-use super::BoxFuture;
-use hyper::{Request, Response};
+use hyper::Request;
 
 /// Adds the route's timeout.
 #[derive(Clone, Copy, Default)]
@@ -16,11 +15,7 @@ pub struct TimeoutLayer;
 crate::step!(TimeoutLayer);
 
 impl Step for TimeoutLayer {
-    fn call<S: Inner>(
-        &self,
-        inner: &mut S,
-        req: Request<Body>,
-    ) -> BoxFuture<Result<Response<Body>, ProxyError>> {
+    fn call<S: Inner>(&self, inner: &mut S, req: Request<Body>) -> StepFuture<S::Future> {
         let limit = req
             .extensions()
             .get::<Routed>()
@@ -29,8 +24,8 @@ impl Step for TimeoutLayer {
             .filter(|_| req.extensions().get::<Upgrade>().is_none());
         let fut = inner.call(req);
         match limit {
-            None => Box::pin(fut),
-            Some(limit) => Box::pin(async move {
+            None => StepFuture::inner(fut),
+            Some(limit) => StepFuture::boxed(async move {
                 tokio::time::timeout(limit, fut)
                     .await
                     .unwrap_or(Err(ProxyError::Timeout))

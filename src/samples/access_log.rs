@@ -5,7 +5,6 @@
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
-use std::io::Write;
 use std::time::Instant;
 
 /// Whose log format to write.
@@ -60,9 +59,7 @@ pub fn started(style: Style, port: u16) {
         ),
         Style::Combined => format!("listening on http://127.0.0.1:{port}"),
     };
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{line}");
-    let _ = out.flush();
+    crate::logline::emit(|out| out.push_str(&line));
 }
 
 fn header(req: &Request, name: &str) -> String {

@@ -57,7 +57,9 @@ pub struct Record<'a> {
 
 /// The fixed-width RFC 3339 form the kubelet writes and shows (always nine fraction digits, `Z`).
 pub fn format_time(time: DateTime<Utc>) -> String {
-    time.format("%Y-%m-%dT%H:%M:%S%.9fZ").to_string()
+    let mut out = String::with_capacity(30);
+    crate::logline::write_record_time(&mut out, time);
+    out
 }
 
 /// Appends one record line (with its newline) to `out`.

@@ -67,6 +67,7 @@ fn spec(dir: &Path, program: &str, args: &[&str], extra_env: &[(&str, &str)]) ->
         env,
         cwd: dir.to_path_buf(),
         log: dir.join("logs").join("nested").join("c.log"),
+        writes_records: false,
     }
 }
 
@@ -202,6 +203,28 @@ async fn log_is_appended() {
     assert!(
         String::from_utf8_lossy(&text).contains(" stdout F first\n"),
         "records are in the CRI format: {text:?}"
+    );
+}
+
+#[tokio::test]
+async fn programs_that_write_records_write_the_log_themselves() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = sh(
+        dir.path(),
+        "echo \"2026-01-02T03:04:05.000000007Z stdout F own $MESHLITE_LOG_RECORDS\"; echo piped >&2",
+    );
+    spec.writes_records = true;
+    let log = spec.log.clone();
+    let mut run = direct().spawn(spec).await.unwrap();
+    run.wait().await;
+    let text = String::from_utf8_lossy(&std::fs::read(log).unwrap()).into_owned();
+    assert!(
+        text.contains("2026-01-02T03:04:05.000000007Z stdout F own 1\n"),
+        "stdout is the file itself, told to write records: {text:?}"
+    );
+    assert!(
+        text.contains(" stderr F piped\n"),
+        "stderr still goes through the kubelet: {text:?}"
     );
 }
 
