@@ -111,12 +111,31 @@ fn main() {
         let gw = gateway.local_addr().expect("addr");
         tokio::spawn(listen::serve(stack::gateway(&proxy), gateway, 8080, Some(proxy.clone())));
 
+        // Baseline: the least a hyper proxy does (server, pooled client, nothing else).
+        let plain = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let plain_addr = plain.local_addr().expect("addr");
+        let pooled = Client::builder(TokioExecutor::new()).build_http::<forward::Body>();
+        tokio::spawn(forward::serve(plain, move |req, _, _| {
+            let pooled = pooled.clone();
+            async move {
+                let (mut parts, body) = req.into_parts();
+                parts.uri = format!("http://{up}/").parse().expect("uri");
+                let req = hyper::Request::from_parts(parts, body.boxed());
+                match pooled.request(req).await {
+                    Ok(resp) => resp.map(|b| b.boxed()),
+                    Err(e) => forward::text(hyper::StatusCode::BAD_GATEWAY, e.to_string()),
+                }
+            }
+        }));
+
         let client = Client::builder(TokioExecutor::new()).build_http::<Empty<Bytes>>();
         let direct = per_request(&client, &format!("http://{up}/"), "web").await;
+        let bare = per_request(&client, &format!("http://{plain_addr}/"), "web").await;
         let through = per_request(&client, &format!("http://{gw}/"), "web.local").await;
         eprintln!("allocations per request ({REQUESTS} sequential GETs, in one process):");
-        eprintln!("  client → upstream directly:           {direct:.1}");
-        eprintln!("  client → gateway stack → upstream:    {through:.1}");
-        eprintln!("  the gateway's own (difference):        {:.1}", through - direct);
+        eprintln!("  client → upstream directly:                 {direct:.1}");
+        eprintln!("  client → bare hyper forwarder → upstream:   {bare:.1}  (a proxy doing nothing else: {:.1})", bare - direct);
+        eprintln!("  client → gateway stack → upstream:          {through:.1}  (the gateway: {:.1})", through - direct);
+        eprintln!("  the gateway's layers over the bare forwarder: {:.1}", through - bare);
     });
 }

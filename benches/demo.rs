@@ -66,6 +66,25 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
+/// What a process is, from its command line (`pilot-agent proxy router`, `sample httpbin`).
+fn what(pid: u32) -> String {
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    let args: Vec<String> = cmdline
+        .split(|b| *b == 0)
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect();
+    let start = args
+        .iter()
+        .position(|a| a == "pilot-agent" || a == "sample")
+        .unwrap_or(0);
+    args.iter()
+        .skip(start)
+        .take(3)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Pids of the container processes of a data dir.
 fn containers_of(dir: &std::path::Path) -> Vec<u32> {
     let wanted = format!("MESHLITE_DATA_DIR={}", dir.display());
@@ -141,6 +160,7 @@ fn main() {
     let mut app_rss = Vec::new();
     let mut idle_rss = Vec::new();
     let mut idle_cpu = Vec::new();
+    let mut per_process: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
     for _ in 0..RUNS {
         // The demo, from a fresh data dir.
         let dir = tempfile::tempdir().unwrap();
@@ -151,12 +171,18 @@ fn main() {
         std::thread::sleep(Duration::from_millis(500));
         up_rss.push(rss_kib(child.0.id()) as f64);
         idle_cpu.push(cpu_share(child.0.id(), Duration::from_secs(2)) * 100.0);
-        app_rss.push(
-            containers_of(dir.path())
-                .iter()
-                .map(|p| rss_kib(*p))
-                .sum::<u64>() as f64,
-        );
+        let pods = containers_of(dir.path());
+        app_rss.push(pods.iter().map(|p| rss_kib(*p)).sum::<u64>() as f64);
+        per_process
+            .entry("meshlite up".into())
+            .or_default()
+            .push(rss_kib(child.0.id()) as f64);
+        for pid in pods {
+            per_process
+                .entry(what(pid))
+                .or_default()
+                .push(rss_kib(pid) as f64);
+        }
         drop(child);
 
         // Baseline: the same httpbin started on its own.
@@ -200,6 +226,10 @@ fn main() {
         "memory once serving: up {upm:.1} MiB + pods (httpbin, its sidecar, the gateway) {appm:.1} MiB = {:.1} MiB",
         upm + appm
     );
+    for (name, kib) in per_process {
+        println!("  {name}: {:.1} MiB", median(kib) / 1024.0);
+    }
+    println!("  goal: < 60 MiB in all, < 10 MiB per idle sidecar");
     println!("  baseline: idle up (only the gateway pod, not counted) {idlem:.1} MiB");
     println!(
         "CPU of up while the demo idles: {:.1}% of a core (median of {RUNS})",

@@ -52,10 +52,14 @@ fn main() {
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // A proxy's data path has worker threads of its own (`proxy::workers`); its config client
+    // and admin endpoints need no more than one thread.
+    let mut builder = if matches!(cli.command, meshlite::cli::Command::PilotAgent(_)) {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

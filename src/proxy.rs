@@ -50,6 +50,7 @@ pub mod table;
 pub mod target;
 pub mod telemetry;
 pub mod timeout;
+pub mod workers;
 
 #[cfg(test)]
 mod test_util;
@@ -90,8 +91,6 @@ pub struct Proxy {
     /// The applied configuration; `None` until the first arrives.
     pub table: ArcSwapOption<Table>,
     pub metrics: Arc<Metrics>,
-    /// Upstream connections, kept alive and reused per endpoint.
-    pub client: client::Client,
 }
 
 // === impl Proxy ===
@@ -102,7 +101,6 @@ impl Proxy {
             identity,
             table: ArcSwapOption::empty(),
             metrics,
-            client: client::Client::new(),
         }
     }
 

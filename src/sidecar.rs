@@ -15,10 +15,10 @@ pub mod config;
 #[cfg(test)]
 mod tests;
 
-use crate::proxy::inbound::InboundLayer;
+use crate::proxy::inbound::{InboundLayer, ServiceOf};
 use crate::proxy::table::{Identity, Role};
 use crate::proxy::telemetry::Label;
-use crate::proxy::{forward, stack, telemetry, Proxy};
+use crate::proxy::{forward, stack, telemetry, workers, Proxy};
 
 use arc_swap::ArcSwapOption;
 use config::MeshConfig;
@@ -193,34 +193,12 @@ pub async fn run(settings: Settings, shutdown: impl Future) -> anyhow::Result<()
     // Dropping the set on return aborts every task, and with them their connections.
     let mut tasks = JoinSet::new();
     tasks.spawn(client::run(shared.clone()));
-    let proxy = &shared.proxy;
-    if let Some(outbound) = outbound {
-        let port = shared.settings.outbound;
-        let stack = stack::outbound(proxy, port);
-        tasks.spawn(crate::proxy::listen::serve(stack, outbound, port, None));
-    }
-    if let Some(inbound) = inbound {
-        let settings = &shared.settings;
-        let pod = format!("{}/{}", settings.namespace, settings.pod);
-        let config = shared.clone();
-        let service_of = Arc::new(move |app| {
-            let config = config.config.load();
-            config.as_deref()?.service_at(app).map(Label::new)
-        });
-        let ports = InboundLayer::new(&pod, settings.app_ports.clone(), service_of);
-        let stack = stack::inbound(proxy, ports);
-        tasks.spawn(crate::proxy::listen::serve(
-            stack,
-            inbound,
-            settings.inbound,
-            None,
-        ));
-    }
-    for (port, listener) in routed {
-        let stack = stack::gateway(proxy);
-        let tls = Some(proxy.clone());
-        tasks.spawn(crate::proxy::listen::serve(stack, listener, port, tls));
-    }
+    // The data path runs on worker threads (Envoy's model); the config client and the
+    // admin endpoints stay on this runtime.
+    let workers = workers::start(
+        workers::default_count(),
+        data_path(&shared, outbound, inbound, routed)?,
+    )?;
     {
         let shared = shared.clone();
         tasks.spawn(forward::serve(status, move |req, _, _| {
@@ -237,5 +215,53 @@ pub async fn run(settings: Settings, shutdown: impl Future) -> anyhow::Result<()
     }
     shutdown.await;
     tasks.shutdown().await;
+    workers.stop();
     Ok(())
+}
+
+/// The data-path listeners and how each worker builds its stack for them.
+fn data_path(
+    shared: &Arc<Shared>,
+    outbound: Option<TcpListener>,
+    inbound: Option<TcpListener>,
+    routed: Vec<(u16, TcpListener)>,
+) -> std::io::Result<Vec<workers::Listener>> {
+    let mut out = Vec::new();
+    let proxy = &shared.proxy;
+    if let Some(outbound) = outbound {
+        let (proxy, port) = (proxy.clone(), shared.settings.outbound);
+        out.push(workers::Listener {
+            socket: outbound.into_std()?,
+            port,
+            stack: Arc::new(move || stack::outbound(&proxy, port)),
+            tls: None,
+        });
+    }
+    if let Some(inbound) = inbound {
+        let settings = &shared.settings;
+        let pod = format!("{}/{}", settings.namespace, settings.pod);
+        let config = shared.clone();
+        let service_of: ServiceOf = Arc::new(move |app| {
+            let config = config.config.load();
+            config.as_deref()?.service_at(app).map(Label::new)
+        });
+        let ports = InboundLayer::new(&pod, settings.app_ports.clone(), service_of);
+        let proxy = proxy.clone();
+        out.push(workers::Listener {
+            socket: inbound.into_std()?,
+            port: settings.inbound,
+            stack: Arc::new(move || stack::inbound(&proxy, ports.clone())),
+            tls: None,
+        });
+    }
+    for (port, listener) in routed {
+        let for_stack = proxy.clone();
+        out.push(workers::Listener {
+            socket: listener.into_std()?,
+            port,
+            stack: Arc::new(move || stack::gateway(&for_stack)),
+            tls: Some(proxy.clone()),
+        });
+    }
+    Ok(out)
 }

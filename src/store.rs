@@ -16,6 +16,9 @@ use std::sync::{Arc, Mutex};
 
 pub use watch::{Event, EventType, Watch};
 
+/// The store's page cache, in bytes.
+const SLED_CACHE: u64 = 16 << 20;
+
 /// The key under which the revision of the last checkpoint is kept, outside the `/registry/`
 /// key space.
 pub(crate) const REV_KEY: &[u8] = b"\0rev";
@@ -88,7 +91,12 @@ impl Store {
     /// Open (or create) the store in `dir` (sled in `dir/sled`, the log in `dir/wal`), replaying
     /// the log, and keeping `history` events for watch resumption.
     pub fn open(dir: &Path, history: usize) -> Result<Store> {
-        let db = sled::Config::new().path(dir.join("sled")).open()?;
+        // sled's page cache would grow toward 1 GiB by default; a laptop's objects fit in a
+        // small fraction of this, and the rest of the memory is the user's.
+        let db = sled::Config::new()
+            .path(dir.join("sled"))
+            .cache_capacity(SLED_CACHE)
+            .open()?;
         let tree = db.open_tree("objects")?;
         let wal_path = dir.join("wal");
         let log_err = |source| Error::Log {

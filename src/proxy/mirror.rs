@@ -88,6 +88,44 @@ fn shadow_host(authority: &str) -> Option<HeaderValue> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use crate::proxy::action::ActionLayer;
+    use crate::proxy::replay::ReplayLayer;
+    use crate::proxy::route::RouteLayer;
+    use crate::proxy::test_util::{self, answering, ok};
+    use serde_json::json;
+    use tower::{ServiceBuilder, ServiceExt};
+
+    #[tokio::test]
+    async fn copies_go_to_the_mirror_with_a_shadow_host() {
+        let rules = json!([{"route": [{"destination": {"host": "web"}}],
+                            "mirror": {"host": "web"}, "mirrorPercentage": {"value": 100}}]);
+        let (mirror, copies) = answering(|_| ok("shadow"));
+        let (up, seen) = answering(|_| ok("up"));
+        let ep: std::net::SocketAddr = "127.0.0.1:20019".parse().expect("addr");
+        let svc = ServiceBuilder::new()
+            .layer(RouteLayer::new(test_util::proxy(&[ep], Some(rules), None)))
+            .layer(ActionLayer)
+            .layer(ReplayLayer)
+            .layer(MirrorLayer::new(mirror))
+            .service(up);
+        let resp = svc
+            .oneshot(test_util::arriving("web", "/m", 80))
+            .await
+            .expect("ok");
+        assert_eq!(test_util::body(resp).await, "up");
+        assert_eq!(seen.requests().len(), 1);
+        for _ in 0..100 {
+            if !copies.requests().is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        let copy = &copies.requests()[0];
+        assert_eq!(copy.headers()["host"], "web-shadow");
+        assert_eq!(copy.uri(), "/m");
+    }
+
     #[test]
     fn shadow_hosts() {
         for (authority, want) in [

@@ -2,6 +2,7 @@
 //! gateway's listeners and a sidecar's outbound and inbound ones.
 
 use super::action::ActionLayer;
+use super::client::Client;
 use super::cors::CorsLayer;
 use super::endpoint::EndpointLayer;
 use super::fault::FaultLayer;
@@ -32,15 +33,15 @@ pub type Stack = BoxCloneSyncService<Request<Incoming>, Response<Body>, Infallib
 
 /// Cluster → balancer → pooled connection: where every forwarded request (and mirror copy)
 /// ends.
-fn upstream(proxy: &Proxy) -> impl Inner + Sync {
+fn upstream(proxy: &Proxy, client: &Client) -> impl Inner + Sync {
     ServiceBuilder::new()
         .layer(EndpointLayer::new(&proxy.identity.workload))
-        .service(proxy.client.clone())
+        .service(client.clone())
 }
 
 /// Routing by the mesh's rules: route → per-route policies → upstream.
-fn routed(proxy: &Arc<Proxy>) -> impl Inner + Sync {
-    let upstream = upstream(proxy);
+fn routed(proxy: &Arc<Proxy>, client: &Client) -> impl Inner + Sync {
+    let upstream = upstream(proxy, client);
     ServiceBuilder::new()
         .layer(RouteLayer::new(proxy.clone()))
         .layer(CorsLayer)
@@ -63,18 +64,21 @@ fn source(proxy: &Proxy) -> ObserveLayer {
     ObserveLayer::new(reporter, proxy.metrics.clone())
 }
 
-/// A gateway listener: every request routed.
+/// A gateway listener: every request routed. Each stack has connection pools of its own
+/// (one stack per worker thread).
 pub fn gateway(proxy: &Arc<Proxy>) -> Stack {
+    let client = Client::new();
     BoxCloneSyncService::new(
         ServiceBuilder::new()
             .layer(source(proxy))
-            .service(routed(proxy)),
+            .service(routed(proxy, &client)),
     )
 }
 
 /// A sidecar's outbound listener (`own_port`): loopback URLs pass through, the rest is routed.
 pub fn outbound(proxy: &Arc<Proxy>, own_port: u16) -> Stack {
-    let split = Outbound::new(routed(proxy), proxy.client.clone(), own_port);
+    let client = Client::new();
+    let split = Outbound::new(routed(proxy, &client), client, own_port);
     BoxCloneSyncService::new(ServiceBuilder::new().layer(source(proxy)).service(split))
 }
 
@@ -88,6 +92,6 @@ pub fn inbound(proxy: &Proxy, ports: InboundLayer) -> Stack {
         ServiceBuilder::new()
             .layer(ObserveLayer::new(reporter, proxy.metrics.clone()))
             .layer(ports)
-            .service(proxy.client.clone()),
+            .service(Client::new()),
     )
 }
