@@ -104,7 +104,11 @@ fn main() {
                                    "servers": [{"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": ["*"]}]}}],
             "virtualservices": [{"metadata": {"namespace": "default", "name": "web"},
                                  "spec": {"hosts": ["web.local"], "gateways": ["gw"],
-                                          "http": [{"route": [{"destination": {"host": "web", "port": {"number": 80}}}]}]}}],
+                                          "http": [{"route": [{"destination": {"host": "web", "port": {"number": 80}}}]}]}},
+                                {"metadata": {"namespace": "default", "name": "once"},
+                                 "spec": {"hosts": ["once.local"], "gateways": ["gw"],
+                                          "http": [{"retries": {"attempts": 0},
+                                                    "route": [{"destination": {"host": "web", "port": {"number": 80}}}]}]}}],
         }));
         let proxy = Arc::new(proxy);
         let gateway = TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -132,10 +136,12 @@ fn main() {
         let direct = per_request(&client, &format!("http://{up}/"), "web").await;
         let bare = per_request(&client, &format!("http://{plain_addr}/"), "web").await;
         let through = per_request(&client, &format!("http://{gw}/"), "web.local").await;
+        let once = per_request(&client, &format!("http://{gw}/"), "once.local").await;
         eprintln!("allocations per request ({REQUESTS} sequential GETs, in one process):");
         eprintln!("  client → upstream directly:                 {direct:.1}");
         eprintln!("  client → bare hyper forwarder → upstream:   {bare:.1}  (a proxy doing nothing else: {:.1})", bare - direct);
         eprintln!("  client → gateway stack → upstream:          {through:.1}  (the gateway: {:.1})", through - direct);
         eprintln!("  the gateway's layers over the bare forwarder: {:.1}", through - bare);
+        eprintln!("  a route with retries off (nothing kept to send again): {once:.1}  (the gateway: {:.1})", once - direct);
     });
 }

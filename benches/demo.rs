@@ -66,6 +66,20 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
+/// Proportional memory of a process in KiB (Pss: each shared page split among the processes
+/// that map it — the pods and `up` are one binary, whose code pages they share).
+fn pss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Pss:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
 /// What a process is, from its command line (`pilot-agent proxy router`, `sample httpbin`).
 fn what(pid: u32) -> String {
     let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
@@ -160,7 +174,8 @@ fn main() {
     let mut app_rss = Vec::new();
     let mut idle_rss = Vec::new();
     let mut idle_cpu = Vec::new();
-    let mut per_process: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
+    let mut per_process: std::collections::BTreeMap<String, Vec<(f64, f64)>> = Default::default();
+    let mut total_pss = Vec::new();
     for _ in 0..RUNS {
         // The demo, from a fresh data dir.
         let dir = tempfile::tempdir().unwrap();
@@ -173,15 +188,22 @@ fn main() {
         idle_cpu.push(cpu_share(child.0.id(), Duration::from_secs(2)) * 100.0);
         let pods = containers_of(dir.path());
         app_rss.push(pods.iter().map(|p| rss_kib(*p)).sum::<u64>() as f64);
+        let up_pid = child.0.id();
+        total_pss.push(
+            std::iter::once(up_pid)
+                .chain(pods.iter().copied())
+                .map(pss_kib)
+                .sum::<u64>() as f64,
+        );
         per_process
             .entry("meshlite up".into())
             .or_default()
-            .push(rss_kib(child.0.id()) as f64);
+            .push((rss_kib(up_pid) as f64, pss_kib(up_pid) as f64));
         for pid in pods {
             per_process
                 .entry(what(pid))
                 .or_default()
-                .push(rss_kib(pid) as f64);
+                .push((rss_kib(pid) as f64, pss_kib(pid) as f64));
         }
         drop(child);
 
@@ -226,8 +248,18 @@ fn main() {
         "memory once serving: up {upm:.1} MiB + pods (httpbin, its sidecar, the gateway) {appm:.1} MiB = {:.1} MiB",
         upm + appm
     );
+    println!(
+        "  proportional (Pss, shared code pages counted once in all): {:.1} MiB",
+        median(total_pss) / 1024.0
+    );
     for (name, kib) in per_process {
-        println!("  {name}: {:.1} MiB", median(kib) / 1024.0);
+        let rss = median(kib.iter().map(|k| k.0).collect());
+        let pss = median(kib.iter().map(|k| k.1).collect());
+        println!(
+            "  {name}: RSS {:.1} MiB, Pss {:.1} MiB",
+            rss / 1024.0,
+            pss / 1024.0
+        );
     }
     println!("  goal: < 60 MiB in all, < 10 MiB per idle sidecar");
     println!("  baseline: idle up (only the gateway pod, not counted) {idlem:.1} MiB");

@@ -135,7 +135,11 @@ where
     let replay = req.extensions().get::<Replay>().map(|r| r.0.clone());
     let retriable = policy.attempts > 0 && replay.is_some();
     // Later attempts are copies of the first; without retries the request goes as it is.
-    let template = if retriable { Some(copy(&req)) } else { None };
+    let template = if retriable {
+        Some(Head::of(&req))
+    } else {
+        None
+    };
     let mut next = Some(req);
     let mut tried = Vec::new();
     let mut number = 1u32;
@@ -143,11 +147,7 @@ where
     loop {
         let mut attempt = match (next.take(), &template, &replay) {
             (Some(first), _, _) => first,
-            (None, Some(template), Some(bytes)) => {
-                let mut r = copy(template);
-                *r.body_mut() = forward::full(bytes.clone());
-                r
-            }
+            (None, Some(template), Some(bytes)) => template.request(bytes.clone()),
             _ => return Err(ProxyError::Reset("request body already sent".to_string())),
         };
         attempt
@@ -203,27 +203,54 @@ fn finish(
     Ok(resp)
 }
 
-/// A copy of the request's head with an empty body: method, URI, headers, and of its
-/// extensions those the layers below read (the exchange's report, where it came from, the
-/// chosen cluster).
-fn copy(req: &Request<Body>) -> Request<Body> {
-    let mut r = Request::new(forward::full(bytes::Bytes::new()));
-    *r.method_mut() = req.method().clone();
-    *r.uri_mut() = req.uri().clone();
-    *r.version_mut() = req.version();
-    *r.headers_mut() = req.headers().clone();
-    let ext = req.extensions();
-    let into = r.extensions_mut();
-    if let Some(report) = ext.get::<report::Report>() {
-        into.insert(report.clone());
+/// What later attempts are made from: the request's head, and of its extensions those the
+/// layers below read (the exchange's report, where it came from, the chosen cluster). Kept
+/// without building a request, so a request that needs no retry pays only for the headers.
+struct Head {
+    method: hyper::Method,
+    uri: hyper::Uri,
+    version: hyper::Version,
+    headers: hyper::HeaderMap,
+    report: Option<report::Report>,
+    down: Option<super::Downstream>,
+    chosen: Option<Chosen>,
+}
+
+// === impl Head ===
+
+impl Head {
+    fn of(req: &Request<Body>) -> Head {
+        let ext = req.extensions();
+        Head {
+            method: req.method().clone(),
+            uri: req.uri().clone(),
+            version: req.version(),
+            headers: req.headers().clone(),
+            report: ext.get::<report::Report>().cloned(),
+            down: ext.get::<super::Downstream>().copied(),
+            chosen: ext.get::<Chosen>().cloned(),
+        }
     }
-    if let Some(down) = ext.get::<super::Downstream>() {
-        into.insert(*down);
+
+    /// Another attempt of the request, sending `body`.
+    fn request(&self, body: bytes::Bytes) -> Request<Body> {
+        let mut r = Request::new(forward::full(body));
+        *r.method_mut() = self.method.clone();
+        *r.uri_mut() = self.uri.clone();
+        *r.version_mut() = self.version;
+        *r.headers_mut() = self.headers.clone();
+        let ext = r.extensions_mut();
+        if let Some(report) = &self.report {
+            ext.insert(report.clone());
+        }
+        if let Some(down) = self.down {
+            ext.insert(down);
+        }
+        if let Some(chosen) = &self.chosen {
+            ext.insert(chosen.clone());
+        }
+        r
     }
-    if let Some(chosen) = ext.get::<Chosen>() {
-        into.insert(chosen.clone());
-    }
-    r
 }
 
 #[cfg(test)]
