@@ -121,16 +121,24 @@ fn write_batches(queue: &Queue) {
 /// The fixed-width RFC 3339 time of a CRI log record (nine fraction digits, `Z`), as the
 /// kubelet writes and shows it.
 pub fn write_record_time(out: &mut String, t: DateTime<Utc>) {
+    write_time(out, t, 9);
+}
+
+/// `t` in RFC 3339 with `digits` fraction digits (3 or 9) and `Z`, without allocating.
+pub fn write_time(out: &mut String, t: DateTime<Utc>, digits: u32) {
+    let nanos = t.timestamp_subsec_nanos().min(999_999_999);
+    let fraction = nanos / 10u32.pow(9 - digits.min(9));
     let _ = write!(
         out,
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z",
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:0width$}Z",
         t.year(),
         t.month(),
         t.day(),
         t.hour(),
         t.minute(),
         t.second(),
-        t.timestamp_subsec_nanos().min(999_999_999)
+        fraction,
+        width = digits as usize
     );
 }
 

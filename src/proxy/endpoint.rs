@@ -6,13 +6,12 @@ use super::action::Chosen;
 use super::balance::Outcome;
 use super::client::Http2;
 use super::error::ProxyError;
-use super::forward::Body;
+use super::forward::{self, Body};
 use super::layer::{Inner, Step, StepFuture};
 use super::retry::Attempt;
 use super::{report, Downstream, SOURCE_WORKLOAD_HEADER, TARGET_PORT_HEADER};
 use crate::routes::{HashKey, LbPolicy};
 use hyper::header::{self, HeaderMap, HeaderValue};
-use hyper::http::uri::{PathAndQuery, Scheme};
 use hyper::Request;
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -65,18 +64,7 @@ impl Step for EndpointLayer {
             }
         });
         if let Some(info) = info {
-            let mut parts = hyper::http::uri::Parts::default();
-            parts.scheme = Some(Scheme::HTTP);
-            parts.authority = Some(info.dial.clone());
-            parts.path_and_query = Some(
-                req.uri()
-                    .path_and_query()
-                    .cloned()
-                    .unwrap_or_else(|| PathAndQuery::from_static("/")),
-            );
-            if let Ok(uri) = hyper::Uri::from_parts(parts) {
-                *req.uri_mut() = uri;
-            }
+            forward::address(&mut req, info.dial.clone());
             if let Some(port) = &info.target_port {
                 req.headers_mut().insert(TARGET_PORT_HEADER, port.clone());
                 if let Some(source) = &self.source {

@@ -128,6 +128,29 @@ pub async fn upgrade(
     Ok(resp)
 }
 
+/// Addresses `req` to `authority` over plain HTTP, keeping its path and query (what a pooled
+/// client needs to know where to connect).
+pub fn address<B>(req: &mut Request<B>, authority: hyper::http::uri::Authority) {
+    let mut parts = hyper::http::uri::Parts::default();
+    parts.scheme = Some(hyper::http::uri::Scheme::HTTP);
+    parts.authority = Some(authority);
+    parts.path_and_query = Some(
+        req.uri()
+            .path_and_query()
+            .cloned()
+            .unwrap_or_else(|| hyper::http::uri::PathAndQuery::from_static("/")),
+    );
+    if let Ok(uri) = hyper::Uri::from_parts(parts) {
+        *req.uri_mut() = uri;
+    }
+}
+
+/// The authority of a socket address.
+pub fn authority_of(addr: std::net::SocketAddr) -> hyper::http::uri::Authority {
+    hyper::http::uri::Authority::try_from(addr.to_string().as_str())
+        .unwrap_or_else(|_| hyper::http::uri::Authority::from_static("127.0.0.1"))
+}
+
 /// A small number as a header value (attempt counts, milliseconds): the common ones are
 /// made once, so most requests allocate nothing for them.
 pub fn number(n: u64) -> HeaderValue {

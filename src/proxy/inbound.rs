@@ -8,7 +8,6 @@ use super::forward::{self, Body};
 use super::layer::{Inner, Step, StepFuture};
 use super::telemetry::Label;
 use super::{report, SOURCE_WORKLOAD_HEADER, TARGET_PORT_HEADER};
-use hyper::http::uri::{Authority, PathAndQuery, Scheme};
 use hyper::{Request, StatusCode};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -117,18 +116,7 @@ impl Step for InboundLayer {
             req.extensions_mut().insert(Upgrade(protocol));
         }
         forward::strip_hop_by_hop(req.headers_mut());
-        let mut parts = hyper::http::uri::Parts::default();
-        parts.scheme = Some(Scheme::HTTP);
-        parts.authority = Authority::try_from(app.to_string().as_str()).ok();
-        parts.path_and_query = Some(
-            req.uri()
-                .path_and_query()
-                .cloned()
-                .unwrap_or_else(|| PathAndQuery::from_static("/")),
-        );
-        if let Ok(uri) = hyper::Uri::from_parts(parts) {
-            *req.uri_mut() = uri;
-        }
+        forward::address(&mut req, forward::authority_of(app));
         StepFuture::inner(inner.call(req))
     }
 }

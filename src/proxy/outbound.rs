@@ -162,10 +162,7 @@ fn passthrough(req: &mut Request<Body>, endpoint: SocketAddr) {
     forward::strip_hop_by_hop(headers);
     headers.remove(TARGET_PORT_HEADER);
     headers.remove(SOURCE_WORKLOAD_HEADER);
-    let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
-    *req.uri_mut() = format!("http://{endpoint}{path}")
-        .parse()
-        .unwrap_or_else(|_| hyper::Uri::from_static("/"));
+    forward::address(req, forward::authority_of(endpoint));
 }
 
 #[cfg(test)]

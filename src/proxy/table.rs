@@ -273,8 +273,7 @@ impl EndpointInfo {
             None => (Label::unknown(), Label::unknown()),
         };
         EndpointInfo {
-            dial: Authority::try_from(dial.to_string().as_str())
-                .unwrap_or_else(|_| Authority::from_static("127.0.0.1")),
+            dial: super::forward::authority_of(dial),
             target_port: e
                 .sidecar_inbound
                 .map(|_| HeaderValue::from(e.address.port())),

@@ -1,6 +1,6 @@
 //! What a proxy reports about each request: Istio's standard metrics and Envoy's access log.
 
-use chrono::{DateTime, Datelike, Timelike, Utc};
+use chrono::{DateTime, Utc};
 use hyper::header::HeaderValue;
 use hyper::http::uri::PathAndQuery;
 use hyper::Method;
@@ -239,17 +239,11 @@ impl AccessLog {
                 None => out.push('-'),
             }
         }
-        let t = self.start;
+        out.push('[');
+        crate::logline::write_time(out, self.start, 3);
         let _ = write!(
             out,
-            "[{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z] \"{} {} {}\" {} {} {} - \"-\" {} {} {} ",
-            t.year(),
-            t.month(),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second(),
-            t.timestamp_subsec_millis().min(999),
+            "] \"{} {} {}\" {} {} {} - \"-\" {} {} {} ",
             self.method,
             self.path.as_ref().map_or("/", PathAndQuery::as_str),
             self.protocol,
