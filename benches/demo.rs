@@ -53,31 +53,28 @@ fn first_200(port: u16, since: Instant) -> Duration {
     }
 }
 
-/// Resident memory of a process in KiB (VmRSS).
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
+/// A `KEY: N kB` line of a `/proc/PID/` file, in KiB (0 when absent).
+fn proc_kib(pid: u32, file: &str, key: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/{file}"))
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
+                .find(|l| l.starts_with(key))
                 .and_then(|l| l.split_whitespace().nth(1))
                 .and_then(|v| v.parse().ok())
         })
         .unwrap_or(0)
 }
 
+/// Resident memory of a process in KiB (VmRSS).
+fn rss_kib(pid: u32) -> u64 {
+    proc_kib(pid, "status", "VmRSS:")
+}
+
 /// Proportional memory of a process in KiB (Pss: each shared page split among the processes
 /// that map it — the pods and `up` are one binary, whose code pages they share).
 fn pss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Pss:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
+    proc_kib(pid, "smaps_rollup", "Pss:")
 }
 
 /// What a process is, from its command line (`pilot-agent proxy router`, `sample httpbin`).
