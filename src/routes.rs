@@ -23,6 +23,7 @@ pub use clusters::{
 };
 pub use compile::{compile_gateway, compile_sidecar};
 pub use hosts::{host_matches, resolve_short_name};
+pub(crate) use matching::strip_port;
 pub use matching::{header_value, query_value, HeaderSource, StringMatcher};
 pub use policy::{FaultAbort, FaultDelay, FaultPolicy, Mirror, RetryPolicy};
 

@@ -2,10 +2,10 @@
 //! of its weighted destinations — the request rewritten as Envoy forwards it (path and
 //! authority rewrites, `x-forwarded-for`/`-proto`, hop-by-hop headers removed).
 
-use super::client::Upgrade;
+use super::client;
 use super::error::{local_answer, ProxyError};
 use super::fault::roll_below;
-use super::forward::{self, Body};
+use super::forward::Body;
 use super::layer::{Inner, Step, StepFuture};
 use super::route::{self, Routed};
 use super::table::ClusterState;
@@ -102,9 +102,7 @@ fn rewrite(
     authority: Option<String>,
     down: &Downstream,
 ) {
-    if let Some(protocol) = forward::upgrade_protocol(req.headers()) {
-        req.extensions_mut().insert(Upgrade(protocol));
-    }
+    client::for_upstream(req);
     if let Some(path) = path {
         if let Ok(pq) = PathAndQuery::try_from(path.as_str()) {
             let mut parts = req.uri().clone().into_parts();
@@ -123,7 +121,6 @@ fn rewrite(
         }),
     };
     let headers = req.headers_mut();
-    forward::strip_hop_by_hop(headers);
     headers.remove(TARGET_PORT_HEADER);
     headers.remove(SOURCE_WORKLOAD_HEADER);
     if let Some(host) = host {

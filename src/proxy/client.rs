@@ -26,6 +26,15 @@ const MAX_IDLE_PER_HOST: usize = 64;
 #[derive(Debug, Clone)]
 pub struct Upgrade(pub HeaderValue);
 
+/// Readies a request's headers for the upstream: an upgrade it asks for is remembered (for
+/// [`Client`]) before the hop-by-hop headers, `Upgrade` among them, are removed.
+pub fn for_upstream<B>(req: &mut Request<B>) {
+    if let Some(protocol) = forward::upgrade_protocol(req.headers()) {
+        req.extensions_mut().insert(Upgrade(protocol));
+    }
+    forward::strip_hop_by_hop(req.headers_mut());
+}
+
 /// Send this request over HTTP/2 (the cluster speaks it).
 #[derive(Debug, Clone, Copy)]
 pub struct Http2;

@@ -2,7 +2,7 @@
 //! peer names, with the calling workload noted for metrics. (Where mTLS and authorization
 //! will sit.)
 
-use super::client::Upgrade;
+use super::client;
 use super::error::ProxyError;
 use super::forward::{self, Body};
 use super::layer::{Inner, Step, StepFuture};
@@ -112,10 +112,7 @@ impl Step for InboundLayer {
             n.upstream_host = Some(app);
             n.destination_service = (ports.service_of)(app);
         });
-        if let Some(protocol) = forward::upgrade_protocol(req.headers()) {
-            req.extensions_mut().insert(Upgrade(protocol));
-        }
-        forward::strip_hop_by_hop(req.headers_mut());
+        client::for_upstream(&mut req);
         forward::address(&mut req, forward::authority_of(app));
         StepFuture::inner(inner.call(req))
     }

@@ -75,14 +75,9 @@ impl<U: Inner + Sync> Step for MirrorLayer<U> {
 
 /// `host-shadow[:port]`, as Envoy names a mirrored request's authority.
 fn shadow_host(authority: &str) -> Option<HeaderValue> {
-    let (host, port) = match authority.rsplit_once(':') {
-        Some((h, p)) if p.parse::<u16>().is_ok() => (h, Some(p)),
-        _ => (authority, None),
-    };
-    let value = match port {
-        Some(p) => format!("{host}-shadow:{p}"),
-        None => format!("{host}-shadow"),
-    };
+    let host = crate::routes::strip_port(authority);
+    let port = authority.get(host.len()..).unwrap_or_default();
+    let value = format!("{host}-shadow{port}");
     HeaderValue::from_str(&value).ok()
 }
 

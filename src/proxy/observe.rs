@@ -175,9 +175,7 @@ impl Finish {
                     self.log.flags = "-";
                     self.log.details = local.details;
                 } else {
-                    let elapsed = self.started.elapsed();
-                    self.log.upstream_time = Some(elapsed);
-                    self.report.note(|n| n.upstream_time = Some(elapsed));
+                    self.log.upstream_time = Some(self.started.elapsed());
                     self.log.flags = "";
                 }
                 resp
@@ -226,13 +224,7 @@ impl Finish {
         let service = noted.destination_service.unwrap_or_else(|| {
             // Until a route chooses a Service, metrics name the host asked for.
             let authority = self.log.authority.as_ref().and_then(|a| a.to_str().ok());
-            authority.map_or_else(unknown, |a| {
-                let host = a
-                    .rsplit_once(':')
-                    .filter(|(_, p)| p.parse::<u16>().is_ok())
-                    .map_or(a, |(h, _)| h);
-                Label::new(host)
-            })
+            authority.map_or_else(unknown, |a| Label::new(crate::routes::strip_port(a)))
         });
         let (reporter, source, source_ns, dest, dest_ns) = match &*self.reporter {
             Reporter::Source {

@@ -8,7 +8,6 @@ use super::telemetry::Label;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
 
 /// A handle on one exchange's record, cheap to clone into the request's extensions.
 #[derive(Clone, Debug, Default)]
@@ -36,10 +35,6 @@ pub struct Noted {
     pub source_workload: Option<Label>,
     /// `DI` (a fault delay was applied) or `URX` (retries ran out); `-` when `None`.
     pub flags: Option<&'static str>,
-    /// How many attempts the answer took.
-    pub attempts: u32,
-    /// Until the upstream's response headers arrived.
-    pub upstream_time: Option<Duration>,
 }
 
 // === impl Report ===

@@ -188,12 +188,9 @@ fn finish(
     exhausted: bool,
     report: &report::Report,
 ) -> Result<Response<Body>, ProxyError> {
-    report.note(|n| {
-        n.attempts = attempts;
-        if exhausted {
-            n.flags = Some("URX");
-        }
-    });
+    if exhausted {
+        report.note(|n| n.flags = Some("URX"));
+    }
     let mut resp = result?;
     // Envoy's include_attempt_count_in_response: how many tries this answer took.
     resp.headers_mut().insert(
