@@ -39,7 +39,8 @@
 //!   `xds`, `sidecar`, `samples`, `signal`, `up` — it reaches the server over HTTP only, never
 //!   its `apiserver`, `store`, `kubelet` or `controllers` (except in tests).
 //! - `sidecar` → `proxy`, `routes`, `xds`, `api`; `proxy` → `routes`, `api`, `pki`, `logline`,
-//!   plus `serviceproxy`'s dialer and `sidecar`'s header names.
+//!   `dial`, `hop` — nothing that runs the control plane. `serviceproxy` shares `dial` and
+//!   `hop` with it; `kubelet` uses `logline`'s record time.
 //!
 //! The modules:
 //!
@@ -69,13 +70,17 @@
 //! - [`xds`]: the control plane's versioned config stream to proxies, with ACK/NACK.
 //! - [`sidecar`]: the `istio-proxy` process of a pod or of the ingress gateway — its listeners,
 //!   config client, health and metrics endpoints.
-//! - [`proxy`]: the data path sidecars and the gateway share — routing, filters, load balancing,
-//!   retries, timeouts, mirrors, TLS, access logs and metrics.
+//! - [`proxy`]: the data path sidecars and the gateway share — one stack of tower layers
+//!   (routing, CORS, faults, header operations, mirrors, timeouts, retries, load balancing,
+//!   pooled connections, access logs and metrics) on worker threads of its own.
 //! - [`analyze`]: `istioctl analyze`'s checks over API objects (pure).
 //! - [`routes`]: the route compiler and matcher — Gateways, VirtualServices and
 //!   DestinationRules to listeners, virtual hosts, routes and clusters (pure).
 //! - [`inspect`]: `proxy-config`, `trace` and `x describe` views of a compiled config (pure).
-//! - [`logline`]: access-log lines to stdout, batched by one writer thread.
+//! - [`logline`]: access-log lines to stdout, batched by one writer thread (as CRI log
+//!   records when stdout is the container's log file).
+//! - [`dial`], [`hop`]: connecting to backends, and hop-by-hop header hygiene, for every
+//!   forwarder.
 //! - [`signal`]: shutdown on Ctrl-C or SIGTERM, for `up`, sidecars and samples.
 //! - [`samples`]: built-in programs that stand in for well-known images (httpbin, nginx,
 //!   helloworld, curl), run with the hidden `meshlite sample NAME`.
